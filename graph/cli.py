@@ -1,0 +1,175 @@
+"""The `guidegraph` command: a thin layer over the package's functions.
+
+Exit codes: 0 success, 1 the checked thing is wrong (validation fails), 2 bad input or usage.
+Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import GuideGraphError, InputError
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line with exit code 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        raise InputError(f"{self.prog}: {message}")
+
+
+def _emit(text: str, output: str | None, force: bool) -> None:
+    if output and output != "-":
+        from .files import write_atomic
+
+        path = write_atomic(output, text, force=force)
+        print(f"wrote {path}", file=sys.stderr)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _load(args, *, validate: bool = True):
+    from .kb import KnowledgeBase
+
+    return KnowledgeBase.load(args.library, store=args.store, validate=validate)
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_parse(args) -> int:
+    from .export.rdf import serialize_graph
+    from .kb import parse_file
+    from .rdfmodel import document_graph
+
+    doc = parse_file(args.file, library=args.library)
+    if args.format == "json":
+        _emit(json.dumps(doc.to_dict(), indent=2, ensure_ascii=False), args.output, args.force)
+    else:
+        from .kb import read_turtle
+        from .library import Library
+        from .terminology import Lexicon
+
+        lexicon = Lexicon.from_graph(read_turtle(Library.at(args.library).terminology_file))
+        _emit(serialize_graph(document_graph(doc, lexicon), "ttl"), args.output, args.force)
+    if not doc.complete:
+        print(f"note: {args.file}: incomplete: {doc.incomplete_reason}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_ingest(args) -> int:
+    from .kb import ingest_document
+
+    outcome = ingest_document(args.file, doc_id=args.id, library=args.library)
+    if not outcome.report.conforms:
+        print(outcome.report.text(), file=sys.stderr)
+        return EXIT_INVALID
+    print(f"ingested {args.file} as {outcome.doc_id}: {outcome.statements} statements -> {outcome.path}")
+    if not outcome.complete:
+        print(f"note: {outcome.doc_id}: incomplete: {outcome.incomplete_reason}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    kb = _load(args)
+    report = kb.report
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report.text(), file=sys.stdout if report.conforms else sys.stderr)
+    return EXIT_OK if report.conforms else EXIT_INVALID
+
+
+def cmd_stats(args) -> int:
+    stats = _load(args, validate=False).stats()
+    if args.format == "json":
+        print(json.dumps(stats, indent=2))
+    else:
+        for key, value in stats.items():
+            if isinstance(value, dict):
+                print(f"{key}:")
+                for sub, n in value.items():
+                    print(f"  {sub:<18} {n}")
+            else:
+                print(f"{key:<22} {value}")
+    return EXIT_OK
+
+
+def cmd_export_graph(args) -> int:
+    from .export.rdf import serialize_graph
+    from .files import check_output_path
+
+    if args.output and args.output != "-":
+        check_output_path(args.output, force=args.force)  # refuse before the work, not after
+    kb = _load(args, validate=False)
+    _emit(serialize_graph(kb.graph, args.format), args.output, args.force)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- parser
+
+
+def _output_options(parser) -> None:
+    parser.add_argument("-o", "--output", help="write to this file instead of standard output")
+    parser.add_argument("--force", action="store_true", help="replace an existing output file")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="guidegraph",
+        description="Clinical guidance as a knowledge graph: options from named sources, for a clinician to check.",
+    )
+    parser.add_argument("--library", default=None, help="guideline library folder (default: the bundled seeds)")
+    parser.add_argument("--store", default="memory", help="store: memory (default) or rdflib")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = commands.add_parser("parse", help="show what the parser finds in a document; changes nothing")
+    p.add_argument("file")
+    p.add_argument("--format", choices=["json", "ttl"], default="json")
+    _output_options(p)
+    p.set_defaults(run=cmd_parse)
+
+    p = commands.add_parser("ingest", help="parse, check and add a document to the library")
+    p.add_argument("file")
+    p.add_argument("--id", required=True, help="the new guideline's id: [a-z0-9-]+")
+    p.set_defaults(run=cmd_ingest)
+
+    p = commands.add_parser("validate", help="SHACL and structural checks of the library; exit 1 when it fails")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(run=cmd_validate)
+
+    p = commands.add_parser("stats", help="what the library holds")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(run=cmd_stats)
+
+    export = commands.add_parser("export", help="export the graph or diagrams")
+    what = export.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    p = what.add_parser("graph", help="the whole knowledge graph as RDF")
+    p.add_argument("--format", choices=["ttl", "nt", "jsonld"], default="ttl")
+    _output_options(p)
+    p.set_defaults(run=cmd_export_graph)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `guidegraph` console script."""
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except GuideGraphError as error:
+        print(f"guidegraph: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("guidegraph: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

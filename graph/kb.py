@@ -1,0 +1,161 @@
+"""The KnowledgeBase: a guideline library parsed, merged, validated and held in one store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.namespace import RDF
+
+from .errors import ValidationFailed
+from .ingest import Document, parse
+from .library import ONTOLOGY_DIR, Library, add_document, check_new_id, read_document_file
+from .rdfmodel import document_triples
+from .store import open_store
+from .terminology import Lexicon
+from .validate import Report, validate_graph
+from .vocab import GG, KINDS
+
+ONTOLOGY_FILE = ONTOLOGY_DIR / "guideline.ttl"
+SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
+
+
+def read_turtle(path: Path) -> Graph:
+    """A Turtle file as a memory graph; a syntax error names the file and line."""
+    from .errors import InputError
+
+    graph = Graph()
+    try:
+        graph.parse(path, format="turtle")
+    except Exception as error:  # rdflib raises several types; all mean "cannot read this file"
+        reason = " ".join(str(error).split())  # rdflib's messages span lines; users get one
+        raise InputError(f"cannot read Turtle: {reason}", where=str(path)) from None
+    return graph
+
+
+@dataclass
+class KnowledgeBase:
+    """Guidelines, terminology, ontology and pathways in one graph.
+
+    Build one with :meth:`load`; ``graph`` is an rdflib Graph over the chosen store.
+    """
+
+    graph: Graph
+    library: Library
+    lexicon: Lexicon
+    documents: dict[str, Document]
+    store: str = "memory"
+    report: Report | None = None
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(
+        cls,
+        library: str | Path | None = None,
+        store: str = "memory",
+        *,
+        validate: bool = True,
+        strict: bool = False,
+    ) -> "KnowledgeBase":
+        """Parse a library and merge it with the ontology, terminology and pathways.
+
+        Parameters
+        ----------
+        library : the library folder; None or "guidelines" is the bundled seed library.
+        store : "memory" (Oxigraph in memory, the default) or "rdflib" (the slow baseline).
+        validate : run SHACL and structural checks; the report is in ``kb.report``.
+        strict : raise :class:`ValidationFailed` when the library does not conform.
+
+        Examples
+        --------
+        >>> kb = KnowledgeBase.load()
+        >>> sorted(kb.documents)
+        ['autoimmune-tacrolimus-rebound', 'lupus-tacrolimus-rebound']
+        >>> kb.report.conforms
+        True
+        """
+        lib = Library.at(library)
+        terminology = read_turtle(lib.terminology_file)
+        lexicon = Lexicon.from_graph(terminology)
+        documents = {
+            doc_id: parse(lib.read_document(doc_id), doc_id=doc_id, lexicon=lexicon)
+            for doc_id in lib.document_ids()
+        }
+        graph = open_store(store)
+        for part in [read_turtle(ONTOLOGY_FILE), terminology] + [read_turtle(p) for p in lib.pathway_files()]:
+            graph += part
+        for doc in documents.values():
+            graph.addN((s, p, o, graph) for s, p, o in document_triples(doc, lexicon))
+        kb = cls(graph=graph, library=lib, lexicon=lexicon, documents=documents, store=store)
+        if validate:
+            kb.report = kb.validate()
+            if strict and not kb.report.conforms:
+                raise ValidationFailed(kb.report.text().splitlines()[1])
+        return kb
+
+    def validate(self) -> Report:
+        """SHACL shapes and structural rules over the whole graph."""
+        return validate_graph(self.graph, shapes=read_turtle(SHAPES_FILE))
+
+    def stats(self) -> dict:
+        """Counts a curator checks after an ingest: what the library holds."""
+        g = self.graph
+
+        def count(rdf_type) -> int:
+            return sum(1 for _ in g.subjects(RDF.type, rdf_type))
+
+        return {
+            "guidelines": count(GG.Guideline),
+            "incomplete_guidelines": sum(1 for d in self.documents.values() if not d.complete),
+            "sections": count(GG.Section),
+            "statements": count(GG.Statement),
+            "statements_by_kind": {kind: count(cls) for kind, cls in KINDS.items()},
+            "drugs": len(set(g.objects(None, GG.mentionsDrug))),
+            "doses": count(GG.Dose),
+            "targets": count(GG.TargetRange),
+            "durations": count(GG.Duration),
+            "citations": count(GG.Citation),
+            "pathways": count(GG.Pathway),
+            "triples": len(g),
+        }
+
+
+def parse_file(path: str | Path, *, library: str | Path | None = None, doc_id: str | None = None) -> Document:
+    """Parse one document file with a library's terminology, changing nothing."""
+    lib = Library.at(library)
+    lexicon = Lexicon.from_graph(read_turtle(lib.terminology_file))
+    path = Path(path)
+    return parse(read_document_file(path), doc_id=doc_id or path.stem, lexicon=lexicon)
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What `ingest` did: the document's id, where it went, and the validation report."""
+
+    doc_id: str
+    path: Path | None
+    statements: int
+    complete: bool
+    incomplete_reason: str | None
+    report: Report
+
+
+def ingest_document(path: str | Path, *, doc_id: str, library: str | Path | None = None) -> IngestOutcome:
+    """Parse and validate a new document, then copy it into the library only if it conforms.
+
+    A refused document leaves the library unchanged: the id is checked first, and the file is
+    copied in one rename at the very end.
+    """
+    lib = Library.at(library)
+    check_new_id(lib, doc_id)
+    text = read_document_file(path)
+    terminology = read_turtle(lib.terminology_file)
+    lexicon = Lexicon.from_graph(terminology)
+    doc = parse(text, doc_id=doc_id, lexicon=lexicon)
+    graph = read_turtle(ONTOLOGY_FILE) + terminology
+    for triple in document_triples(doc, lexicon):
+        graph.add(triple)
+    report = validate_graph(graph, shapes=read_turtle(SHAPES_FILE))
+    target = add_document(lib, Path(path), doc_id) if report.conforms else None
+    return IngestOutcome(doc_id, target, len(doc.statements), doc.complete, doc.incomplete_reason, report)

@@ -1,0 +1,139 @@
+"""Checks of a library graph: SHACL shapes plus structural rules SHACL cannot say.
+
+Every finding names the rule that failed and, where the node comes from a document, the guideline,
+section and source line, so an author can go straight to the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, RDF
+
+from .vocab import GG, SH
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong with the library, located as precisely as the graph allows."""
+
+    rule: str
+    message: str
+    focus: str
+    severity: str = "violation"
+    guideline: str | None = None
+    section: str | None = None
+    line: int | None = None
+
+    def where(self) -> str:
+        parts = [p for p in (self.guideline, self.section) if p]
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        return ", ".join(parts) or self.focus
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "message": self.message,
+            "focus": self.focus,
+            "severity": self.severity,
+            "guideline": self.guideline,
+            "section": self.section,
+            "line": self.line,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.where()}: {self.message} [{self.rule}] ({self.focus})"
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of validating a library: it conforms when no finding is a violation."""
+
+    findings: tuple[Finding, ...]
+
+    @property
+    def conforms(self) -> bool:
+        return not any(f.severity == "violation" for f in self.findings)
+
+    def text(self) -> str:
+        if not self.findings:
+            return "conforms: no findings"
+        head = "conforms, with warnings" if self.conforms else "does not conform"
+        return "\n".join([f"{head}: {len(self.findings)} finding(s)"] + [str(f) for f in self.findings])
+
+    def to_dict(self) -> dict:
+        return {"conforms": self.conforms, "findings": [f.to_dict() for f in self.findings]}
+
+
+StructuralRule = Callable[[Graph], Iterable[Finding]]
+
+
+def locate(graph: Graph, node) -> dict:
+    """Guideline id, section title and source line of a node, following doses to their statement."""
+    statement = node
+    for predicate in (GG.hasDose, GG.hasTarget, GG.hasDuration):
+        owner = next(graph.subjects(predicate, node), None)
+        if owner is not None:
+            statement = owner
+            break
+    guideline = graph.value(statement, GG.guideline)
+    section = graph.value(statement, DCTERMS.isPartOf)
+    line = graph.value(statement, GG.sourceLine)
+    identifier = graph.value(guideline, DCTERMS.identifier) if guideline is not None else None
+    title = graph.value(section, DCTERMS.title) if section is not None else None
+    return {
+        "guideline": str(identifier) if identifier is not None else None,
+        "section": str(title) if title is not None else None,
+        "line": int(line) if line is not None else None,
+    }
+
+
+def shacl_findings(data: Graph, shapes: Graph) -> list[Finding]:
+    """Run pySHACL (no inference: every statement is typed explicitly) and locate each result."""
+    _, results, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
+    findings = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        focus = results.value(result, SH.focusNode)
+        path = results.value(result, SH.resultPath)
+        message = results.value(result, SH.resultMessage)
+        component = results.value(result, SH.sourceConstraintComponent)
+        shape = results.value(result, SH.sourceShape)
+        severity = results.value(result, SH.resultSeverity)
+        rule_name = _local_name(shape) if isinstance(shape, URIRef) else _local_name(component)
+        text = str(message) if message is not None else f"fails {_local_name(component)}"
+        if path is not None and isinstance(path, URIRef):
+            text = f"{_local_name(path)}: {text}"
+        findings.append(
+            Finding(
+                rule=rule_name,
+                message=text,
+                focus=str(focus),
+                severity="violation" if severity == SH.Violation else _local_name(severity).lower(),
+                **locate(data, focus),
+            )
+        )
+    return sorted(findings, key=lambda f: (f.guideline or "", f.line or 0, f.focus, f.rule, f.message))
+
+
+def _local_name(term) -> str:
+    text = str(term)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def validate_graph(data: Graph, *, shapes: Graph, rules: Iterable[StructuralRule] = ()) -> Report:
+    """SHACL and structural checks of one graph.
+
+    Parameters
+    ----------
+    data : the library graph (ontology, terminology, documents and pathways merged).
+    shapes : the SHACL shapes graph (ontology/shapes.ttl).
+    rules : functions from graph to findings, for what SHACL cannot say (cycles, reachability).
+    """
+    findings = shacl_findings(data, shapes)
+    for rule in rules:
+        findings.extend(rule(data))
+    return Report(tuple(findings))

@@ -1,0 +1,174 @@
+"""The `guidegraph` command: outputs, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from graph.cli import main
+from graph.library import DEFAULT_LIBRARY
+
+LUPUS = str(DEFAULT_LIBRARY / "lupus-tacrolimus-rebound.txt")
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_parse_json_shows_statements_and_incompleteness(capsys):
+    code, out, err = run(capsys, "parse", LUPUS, "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["id"] == "lupus-tacrolimus-rebound" and data["complete"] is False
+    assert sum(len(s["statements"]) for s in data["sections"]) == 43
+    assert "incomplete" in err and "line 60" in err
+
+
+def test_parse_ttl_is_turtle_of_the_document(capsys):
+    code, out, _ = run(capsys, "parse", LUPUS, "--format", "ttl")
+    assert code == 0
+    graph = Graph().parse(data=out, format="turtle")
+    assert len(graph) > 500
+
+
+def test_parse_changes_nothing(capsys, tmp_path):
+    before = sorted(p.name for p in DEFAULT_LIBRARY.iterdir())
+    run(capsys, "parse", LUPUS)
+    assert sorted(p.name for p in DEFAULT_LIBRARY.iterdir()) == before
+
+
+def test_validate_conforms(capsys):
+    code, out, _ = run(capsys, "validate")
+    assert code == 0 and out.startswith("conforms")
+
+
+def test_validate_names_node_and_rule_and_exits_1(capsys, tmp_path):
+    library = tmp_path / "lib"
+    library.mkdir()
+    shutil.copy(DEFAULT_LIBRARY / "terminology.ttl", library)
+    (library / "mini.txt").write_text("Mini\nGive prednisone 30 mg daily. 1\n", encoding="utf-8")
+    (library / "bad.pathway.ttl").write_text(
+        "@prefix gg: <https://w3id.org/guidegraph/ontology#> .\n"
+        "<https://w3id.org/guidegraph/kb/mini/lead/1> gg:hasDose <https://w3id.org/guidegraph/kb/mini/lead/1/dose/9> .\n"
+        "<https://w3id.org/guidegraph/kb/mini/lead/1/dose/9> a gg:Dose ; gg:drug <https://w3id.org/guidegraph/kb/drug/prednisone> ;\n"
+        "  gg:low 60.0 ; gg:high 30.0 ; gg:unit \"mg/d\" .\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "--library", str(library), "validate")
+    assert code == 1
+    assert "does not conform" in err
+    assert "kb/mini/lead/1/dose/9" in err and "mini" in err and "line 2" in err
+
+
+def test_stats_json(capsys):
+    code, out, _ = run(capsys, "stats", "--format", "json")
+    assert code == 0
+    stats = json.loads(out)
+    assert (stats["guidelines"], stats["statements"], stats["citations"]) == (2, 80, 13)
+
+
+def test_stats_text_lists_counts(capsys):
+    code, out, _ = run(capsys, "stats")
+    assert code == 0 and "statements" in out and "pitfall" in out
+
+
+def test_export_graph_to_file_and_refuse_overwrite(capsys, tmp_path):
+    target = tmp_path / "kb.ttl"
+    assert run(capsys, "export", "graph", "--format", "ttl", "-o", str(target))[0] == 0
+    assert len(Graph().parse(target, format="turtle")) > 2000
+    code, _, err = run(capsys, "export", "graph", "-o", str(target))
+    assert code == 2 and "--force" in err and len(err.strip().splitlines()) == 1
+    assert run(capsys, "export", "graph", "-o", str(target), "--force")[0] == 0
+
+
+@pytest.mark.parametrize(
+    "make_path, message",
+    [
+        (lambda tmp: tmp / "missing" / "kb.ttl", "does not exist"),
+        (lambda tmp: tmp, "is a folder"),
+    ],
+)
+def test_export_to_bad_paths(capsys, tmp_path, make_path, message):
+    code, out, err = run(capsys, "export", "graph", "-o", str(make_path(tmp_path)))
+    assert code == 2 and message in err and out == ""
+
+
+# ---------------------------------------------------------------- ingest
+
+
+@pytest.fixture
+def library(tmp_path) -> Path:
+    root = tmp_path / "library"
+    shutil.copytree(DEFAULT_LIBRARY, root)
+    return root
+
+
+def test_ingest_adds_a_document(capsys, library, tmp_path):
+    source = Path(__file__).parent / "data" / "format-sample.txt"
+    code, out, _ = run(capsys, "--library", str(library), "ingest", str(source), "--id", "format-sample")
+    assert code == 0 and "12 statements" in out
+    assert (library / "format-sample.txt").read_bytes() == source.read_bytes()
+    code, out, _ = run(capsys, "--library", str(library), "stats", "--format", "json")
+    assert json.loads(out)["guidelines"] == 3
+
+
+@pytest.mark.parametrize(
+    "doc_id, message",
+    [
+        ("lupus-tacrolimus-rebound", "exists already"),
+        ("../escape", "must be lower-case"),
+        ("Has Spaces", "must be lower-case"),
+        ("", "must be lower-case"),
+    ],
+)
+def test_ingest_refuses_bad_ids_and_leaves_library_unchanged(capsys, library, doc_id, message):
+    before = sorted(p.name for p in library.iterdir())
+    code, _, err = run(capsys, "--library", str(library), "ingest", LUPUS, "--id", doc_id)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in library.iterdir()) == before
+
+
+def test_ingest_refuses_a_document_that_does_not_validate(capsys, library, tmp_path):
+    source = tmp_path / "reversed.txt"
+    source.write_text("Reversed Range\nGive prednisone 60-30 mg daily. 1\n", encoding="utf-8")
+    before = sorted(p.name for p in library.iterdir())
+    code, _, err = run(capsys, "--library", str(library), "ingest", str(source), "--id", "reversed")
+    assert code == 1 and "line 2" in err
+    assert sorted(p.name for p in library.iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(b"", "empty"), (b"\x00\x01\x02binary", "NUL"), (b"Title\n\xff\xfe bad 1\n", "not UTF-8")],
+)
+def test_ingest_and_parse_refuse_unreadable_documents(capsys, library, tmp_path, content, message):
+    source = tmp_path / "bad.txt"
+    source.write_bytes(content)
+    for argv in (["parse", str(source)], ["--library", str(library), "ingest", str(source), "--id", "bad"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (library / "bad.txt").exists()
+
+
+def test_missing_file_and_unknown_command(capsys):
+    code, _, err = run(capsys, "parse", "/no/such/file.txt")
+    assert code == 2 and "no such file" in err
+    code, _, err = run(capsys, "frobnicate")
+    assert code == 2 and "invalid choice" in err and len(err.strip().splitlines()) == 1
+
+
+def test_console_script_runs_without_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "graph.cli", "parse", str(tmp_path / "missing.txt")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
