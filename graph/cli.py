@@ -100,6 +100,17 @@ def cmd_stats(args) -> int:
     return EXIT_OK
 
 
+def cmd_conflicts(args) -> int:
+    from .conflicts import conflicts_text
+
+    conflicts = _load(args, validate=False).conflicts
+    if args.format == "json":
+        print(json.dumps([c.to_dict() for c in conflicts], indent=2, ensure_ascii=False))
+    else:
+        print(conflicts_text(conflicts))
+    return EXIT_OK  # a disagreement between sources is information, not an error
+
+
 def cmd_export_graph(args) -> int:
     from .export.rdf import serialize_graph
     from .files import check_output_path
@@ -146,6 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("stats", help="what the library holds")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(run=cmd_stats)
+
+    p = commands.add_parser("conflicts", help="statements that give different numbers for the same drug or drug level")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(run=cmd_conflicts)
 
     export = commands.add_parser("export", help="export the graph or diagrams")
     what = export.add_subparsers(dest="what", required=True, parser_class=_Parser)

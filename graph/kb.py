@@ -8,6 +8,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import RDF
 
+from .conflicts import conflict_triples, find_conflicts
 from .errors import ValidationFailed
 from .ingest import Document, parse
 from .library import ONTOLOGY_DIR, Library, add_document, check_new_id, read_document_file
@@ -47,6 +48,7 @@ class KnowledgeBase:
     documents: dict[str, Document]
     store: str = "memory"
     report: Report | None = None
+    conflicts: list = field(default_factory=list)  # graph.conflicts.Conflict, found once per load
     _cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -87,7 +89,10 @@ class KnowledgeBase:
             graph += part
         for doc in documents.values():
             graph.addN((s, p, o, graph) for s, p, o in document_triples(doc, lexicon))
+        conflicts = find_conflicts(graph)  # before validation, so the shapes check the gg:Conflict nodes
+        graph.addN((s, p, o, graph) for s, p, o in conflict_triples(conflicts))
         kb = cls(graph=graph, library=lib, lexicon=lexicon, documents=documents, store=store)
+        kb.conflicts = conflicts
         if validate:
             kb.report = kb.validate()
             if strict and not kb.report.conforms:

@@ -311,7 +311,8 @@ _PINT_ATOMS = {
     "h": "hour", "d": "day", "wk": "week", "mo": "month", "a": "year", "min": "minute",
     "m2": "meter ** 2", "U": "enzyme_unit", "%": "percent",
 }
-_UCUM_TOKEN = re.compile(r"\(|\)|/|\.|\d+(?![\w])|[A-Za-z%][A-Za-z0-9]*")
+# A decimal factor ("0.5/wk", as gg:frequency writes rates) is one number, not 0 times 5.
+_UCUM_TOKEN = re.compile(r"\(|\)|/|\d+(?:\.\d+)?(?![\w])|\.|[A-Za-z%][A-Za-z0-9]*")
 
 
 @lru_cache(maxsize=1)
@@ -329,7 +330,7 @@ def _pint_expression(code: str) -> str:
             parts.append(token)
         elif token == ".":
             parts.append("*")
-        elif token.isdigit():
+        elif token[0].isdigit():
             parts.append(token)
         elif token in _PINT_ATOMS:
             parts.append(f"({_PINT_ATOMS[token]})")
