@@ -51,6 +51,7 @@ HEADING_KIND_CUES = (
 LEAD_IN_ASSESSMENT = re.compile(r"\b(verify|check|assess|confirm|evaluate|exclude)\b", re.I)
 EVIDENCE_OPENING = re.compile(r"^(studies|evidence|data|trials?|meta-analys\w+|observational|cohort)\b", re.I)
 EVIDENCE_VERB = re.compile(r"\b(shows?|showed|achieves?|achieved|demonstrated|reported)\b", re.I)
+ACTION_OPENING = re.compile(r"^(consider|start|restart|use|plan|check|monitor|measure|give|add|continue)\b", re.I)
 PERCENTAGE = re.compile(r"\d\s*%")
 RECOMMENDING = re.compile(
     r"\b(should|consider|recommended|start|restart|use|add|continue|switch|target|plan|"
@@ -307,8 +308,12 @@ def statement_kind(text: str, headings: list[str], lead_in: str | None) -> str:
     'assessment'
     """
     found = None
-    for heading in headings:  # the nearest heading that says anything decides
+    for depth, heading in enumerate(headings):  # the nearest heading that says anything decides
         if PITFALL_CUES.search(heading):
+            # A pitfall group reached only through the heading tree (a best reading of plain
+            # text) yields to a statement phrased as an action: "Consider repeat biopsy if:".
+            if depth > 0 and ACTION_OPENING.search(text):
+                return "recommendation"
             return "pitfall"
         found = next((kind for kind, cue in HEADING_KIND_CUES if cue.search(heading)), None)
         if found or _line_of_therapy_from(heading, LINE_OF_THERAPY_CUES):

@@ -130,7 +130,7 @@ def test_autoimmune_seed_is_complete(lexicon):
         ("lupus-tacrolimus-rebound", (45, 46, 48, 49, 50, 52, 53), "pitfall"),
         ("lupus-tacrolimus-rebound", (55, 56, 57, 58), "timeline"),
         ("lupus-tacrolimus-rebound", (31,), "evidence"),
-        ("lupus-tacrolimus-rebound", (2, 17, 18, 19, 21, 23, 25, 26, 27, 32, 33, 41, 42), "recommendation"),
+        ("lupus-tacrolimus-rebound", (2, 17, 18, 19, 21, 23, 25, 26, 27, 32, 33, 41, 42, 60), "recommendation"),
         ("autoimmune-tacrolimus-rebound", (22, 23, 24, 26, 27, 28), "monitoring"),
         ("autoimmune-tacrolimus-rebound", (39, 40, 42, 43, 45, 46), "pitfall"),
         ("autoimmune-tacrolimus-rebound", (35, 36), "rationale"),
