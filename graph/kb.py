@@ -15,11 +15,12 @@ from .library import ONTOLOGY_DIR, Library, add_document, check_new_id, read_doc
 from .rdfmodel import document_triples
 from .store import open_store
 from .terminology import Lexicon
-from .validate import Report, validate_graph
+from .validate import Report, library_checks, validate_graph
 from .vocab import GG, KINDS
 
 ONTOLOGY_FILE = ONTOLOGY_DIR / "guideline.ttl"
 SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
+CHECKS_DIR = ONTOLOGY_DIR / "checks"
 
 
 def read_turtle(path: Path) -> Graph:
@@ -99,9 +100,25 @@ class KnowledgeBase:
                 raise ValidationFailed(kb.report.text().splitlines()[1])
         return kb
 
+    def query(self, text: str, *, bindings: dict | None = None, timeout_ms: int | None = None, max_rows: int | None = None):
+        """A read-only SPARQL query under the guardrails: see :func:`graph.sparql.run_query`.
+
+        ``timeout_ms`` and ``max_rows`` default to ``graph.sparql.DEFAULT_TIMEOUT_MS`` (2000) and
+        ``DEFAULT_MAX_ROWS`` (1000). Returns a :class:`graph.sparql.QueryResult`.
+        """
+        from .sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, run_query
+
+        return run_query(
+            self.graph,
+            text,
+            bindings=bindings,
+            timeout_ms=DEFAULT_TIMEOUT_MS if timeout_ms is None else timeout_ms,
+            max_rows=DEFAULT_MAX_ROWS if max_rows is None else max_rows,
+        )
+
     def validate(self) -> Report:
         """SHACL shapes and structural rules over the whole graph."""
-        return validate_graph(self.graph, shapes=read_turtle(SHAPES_FILE))
+        return validate_graph(self.graph, shapes=read_turtle(SHAPES_FILE), rules=library_checks(CHECKS_DIR))
 
     def stats(self) -> dict:
         """Counts a curator checks after an ingest: what the library holds."""
@@ -161,6 +178,6 @@ def ingest_document(path: str | Path, *, doc_id: str, library: str | Path | None
     graph = read_turtle(ONTOLOGY_FILE) + terminology
     for triple in document_triples(doc, lexicon):
         graph.add(triple)
-    report = validate_graph(graph, shapes=read_turtle(SHAPES_FILE))
+    report = validate_graph(graph, shapes=read_turtle(SHAPES_FILE), rules=library_checks(CHECKS_DIR))
     target = add_document(lib, Path(path), doc_id) if report.conforms else None
     return IngestOutcome(doc_id, target, len(doc.statements), doc.complete, doc.incomplete_reason, report)

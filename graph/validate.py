@@ -6,7 +6,9 @@ section and source line, so an author can go straight to the text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable
 
 from pyshacl import validate as shacl_validate
@@ -104,9 +106,7 @@ def shacl_findings(data: Graph, shapes: Graph) -> list[Finding]:
         shape = results.value(result, SH.sourceShape)
         severity = results.value(result, SH.resultSeverity)
         rule_name = _local_name(shape) if isinstance(shape, URIRef) else _local_name(component)
-        text = str(message) if message is not None else f"fails {_local_name(component)}"
-        if path is not None and isinstance(path, URIRef):
-            text = f"{_local_name(path)}: {text}"
+        text = str(message) if message is not None else f"fails {_local_name(component)} on {_local_name(path)}"
         findings.append(
             Finding(
                 rule=rule_name,
@@ -122,6 +122,39 @@ def shacl_findings(data: Graph, shapes: Graph) -> list[Finding]:
 def _local_name(term) -> str:
     text = str(term)
     return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class SparqlCheck:
+    """A whole-library check: a SELECT whose rows are findings (``?this`` the focus node)."""
+
+    rule: str
+    severity: str
+    message: str
+    query: str
+
+    def __call__(self, graph: Graph) -> list[Finding]:
+        findings = []
+        for row in graph.query(self.query):
+            values = row.asdict()
+            message = re.sub(r"\{\?(\w+)\}", lambda m: str(values.get(m.group(1), "")), self.message)
+            focus = values.get("this")
+            findings.append(
+                Finding(self.rule, message, str(focus), self.severity, **locate(graph, values.get("value", focus)))
+            )
+        return findings
+
+
+def read_check(path: Path) -> SparqlCheck:
+    """A check file: `# rule:`, `# severity:` and `# message:` header comments, then the query."""
+    text = path.read_text(encoding="utf-8")
+    header = dict(re.findall(r"^#\s*(rule|severity|message):\s*(.+)$", text, flags=re.MULTILINE))
+    return SparqlCheck(header.get("rule", path.stem), header.get("severity", "violation"), header["message"], text)
+
+
+def library_checks(directory: Path) -> list[SparqlCheck]:
+    """Every check of a folder, in file-name order."""
+    return [read_check(path) for path in sorted(directory.glob("*.rq"))]
 
 
 def validate_graph(data: Graph, *, shapes: Graph, rules: Iterable[StructuralRule] = ()) -> Report:

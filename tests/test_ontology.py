@@ -19,6 +19,8 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from graph.validate import library_checks, validate_graph
+
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "guideline.ttl"
 SHAPES = ROOT / "ontology" / "shapes.ttl"
@@ -270,20 +272,15 @@ def header() -> str:
 
 
 def validate(data: Graph, shapes: Graph) -> tuple[bool, list[dict]]:
-    """The recommended call: no inference, warnings reported but not failing `conforms`."""
-    conforms, report, _ = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", allow_warnings=True
-    )
-    results = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
-        results.append(
-            {
-                "focus": report.value(result, SH.focusNode),
-                "message": str(report.value(result, SH.resultMessage)),
-                "severity": report.value(result, SH.resultSeverity),
-            }
-        )
-    return conforms, results
+    """What `guidegraph validate` runs: the shapes (no inference, warnings reported but not failing
+    `conforms`) plus the whole-library SPARQL checks of ontology/checks/."""
+    report = validate_graph(data, shapes=shapes, rules=library_checks(ROOT / "ontology" / "checks"))
+    severities = {"violation": SH.Violation, "warning": SH.Warning, "info": SH.Info}
+    results = [
+        {"focus": URIRef(f.focus), "message": f.message, "severity": severities[f.severity]}
+        for f in report.findings
+    ]
+    return report.conforms, results
 
 
 def iri(name: str) -> URIRef:
