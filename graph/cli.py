@@ -100,6 +100,18 @@ def cmd_stats(args) -> int:
     return EXIT_OK
 
 
+def cmd_recommend(args) -> int:
+    from .patient import read_patient
+
+    facts = read_patient(args.patient)  # a malformed file is refused before anything is loaded
+    result = _load(args, validate=False).recommend(facts)
+    if args.format == "json":
+        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), args.output, args.force)
+    else:
+        _emit(result.to_text(), args.output, args.force)
+    return EXIT_OK
+
+
 def cmd_conflicts(args) -> int:
     from .conflicts import conflicts_text
 
@@ -157,6 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("stats", help="what the library holds")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(run=cmd_stats)
+
+    p = commands.add_parser("recommend", help="the options the pathways give for one patient (JSON facts)")
+    p.add_argument("patient", help="patient facts: a JSON file, or - for standard input")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    _output_options(p)
+    p.set_defaults(run=cmd_recommend)
 
     p = commands.add_parser("conflicts", help="statements that give different numbers for the same drug or drug level")
     p.add_argument("--format", choices=["text", "json"], default="text")

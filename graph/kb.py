@@ -118,7 +118,16 @@ class KnowledgeBase:
 
     def validate(self) -> Report:
         """SHACL shapes and structural rules over the whole graph."""
-        return validate_graph(self.graph, shapes=read_turtle(SHAPES_FILE), rules=library_checks(CHECKS_DIR))
+        from .pathway import pathway_rules
+
+        rules = [*library_checks(CHECKS_DIR), *pathway_rules(files=self.library.pathway_files())]
+        return validate_graph(self.graph, shapes=read_turtle(SHAPES_FILE), rules=rules)
+
+    def recommend(self, facts: dict):
+        """The options the pathways give for one patient: see :func:`graph.recommend.recommend`."""
+        from .recommend import recommend
+
+        return recommend(self, facts)
 
     def stats(self) -> dict:
         """Counts a curator checks after an ingest: what the library holds."""
