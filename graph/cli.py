@@ -124,13 +124,43 @@ def cmd_conflicts(args) -> int:
 
 
 def cmd_export_graph(args) -> int:
-    from .export.rdf import serialize_graph
+    from .export.rdf import serialize_library
     from .files import check_output_path
 
     if args.output and args.output != "-":
         check_output_path(args.output, force=args.force)  # refuse before the work, not after
     kb = _load(args, validate=False)
-    _emit(serialize_graph(kb.graph, args.format), args.output, args.force)
+    _emit(serialize_library(kb, args.format), args.output, args.force)
+    return EXIT_OK
+
+
+def cmd_export_tree(args) -> int:
+    from .export.tree import TREE_FORMATS, check_tree_format, export_tree
+    from .files import check_output_path, write_atomic
+    from .patient import read_patient
+
+    to_file = bool(args.output and args.output != "-")
+    if TREE_FORMATS[args.format] == "graphviz" and not to_file:
+        raise InputError(f"--format {args.format} is a binary file: name it with -o FILE")
+    check_tree_format(args.format)  # Graphviz missing: say how to install it before any work
+    if to_file:
+        check_output_path(args.output, force=args.force)
+    facts = read_patient(args.patient) if args.patient else None
+    diagram = export_tree(_load(args, validate=False), fmt=args.format, pathway=args.pathway, facts=facts)
+    if isinstance(diagram, bytes):
+        print(f"wrote {write_atomic(args.output, diagram, force=args.force)}", file=sys.stderr)
+    else:
+        _emit(diagram, args.output, args.force)
+    return EXIT_OK
+
+
+def cmd_export_fhir(args) -> int:
+    from .export.fhir import bundle_json, fhir_bundle
+    from .files import check_output_path
+
+    if args.output and args.output != "-":
+        check_output_path(args.output, force=args.force)
+    _emit(bundle_json(fhir_bundle(_load(args, validate=False), pathway=args.pathway)), args.output, args.force)
     return EXIT_OK
 
 
@@ -182,10 +212,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="export the graph or diagrams")
     what = export.add_subparsers(dest="what", required=True, parser_class=_Parser)
-    p = what.add_parser("graph", help="the whole knowledge graph as RDF")
-    p.add_argument("--format", choices=["ttl", "nt", "jsonld"], default="ttl")
+    p = what.add_parser("graph", help="the whole knowledge graph as RDF (trig: a named graph per guideline)")
+    p.add_argument("--format", choices=["ttl", "nt", "jsonld", "trig"], default="ttl")
     _output_options(p)
     p.set_defaults(run=cmd_export_graph)
+    p = what.add_parser("tree", help="decision-tree diagrams of the pathways (svg, png, pdf need Graphviz)")
+    p.add_argument("--pathway", help="one pathway id (default: every pathway)")
+    p.add_argument("--patient", help="patient facts (JSON file, - for standard input): highlight the path taken")
+    p.add_argument("--format", choices=["dot", "svg", "png", "pdf", "mermaid", "html"], default="dot")
+    _output_options(p)
+    p.set_defaults(run=cmd_export_tree)
+    p = what.add_parser("fhir", help="the pathways as a FHIR R4 Bundle (Clinical Practice Guidelines pattern)")
+    p.add_argument("--pathway", help="one pathway id (default: every pathway)")
+    _output_options(p)
+    p.set_defaults(run=cmd_export_fhir)
     return parser
 
 
