@@ -164,6 +164,71 @@ def cmd_export_fhir(args) -> int:
     return EXIT_OK
 
 
+def cmd_sparql(args) -> int:
+    from .files import check_output_path
+    from .sparql import parse_binding, resolve_query, saved_queries
+    from .sparql_formats import format_result
+
+    if args.list:
+        queries = saved_queries()
+        if args.format == "json":
+            print(json.dumps([q.to_dict() for q in queries], indent=2, ensure_ascii=False))
+        else:
+            for q in queries:
+                takes = " ".join(f"--bind {p.name}=..." + ("" if p.required else " (optional)") for p in q.parameters)
+                print(f"{q.name:<26} {q.title}" + (f"  [{takes}]" if takes else ""))
+        return EXIT_OK
+    if args.output and args.output != "-":
+        check_output_path(args.output, force=args.force)  # refuse before the work, not after
+    query = sys.stdin.read() if args.query == "-" else args.query
+    text, saved = resolve_query(query, saved=args.saved)
+    bindings = dict(parse_binding(b) for b in args.bind)
+    if saved is not None:
+        bindings = saved.check_bindings(bindings)
+    kb = _load(args, validate=False)
+    result = kb.query(text, bindings=bindings, timeout_ms=args.timeout_ms, max_rows=args.max_rows)
+    _emit(format_result(result, args.format), args.output, args.force)
+    if result.truncated:
+        print(f"note: the result was cut at {result.max_rows} rows; --max-rows raises the cap", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    from .server import serve
+    from .sparql import DEFAULT_GUARDRAILS, Guardrails
+
+    guardrails = Guardrails(
+        timeout_ms=DEFAULT_GUARDRAILS.timeout_ms if args.timeout_ms is None else args.timeout_ms,
+        max_rows=DEFAULT_GUARDRAILS.max_rows if args.max_rows is None else args.max_rows,
+    )
+    serve(_load(args, validate=False), host=args.host, port=args.port, guardrails=guardrails)
+    return EXIT_OK
+
+
+def _add_sparql_commands(commands) -> None:
+    from .sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS
+    from .sparql_formats import FORMATS
+
+    p = commands.add_parser("sparql", help="a read-only SPARQL query: text, a .rq file, or --saved NAME")
+    p.add_argument("query", nargs="?", help="the query text, a query file, or - for standard input")
+    p.add_argument("--saved", metavar="NAME", help="a saved query from ontology/queries/ (see --list)")
+    p.add_argument("--list", action="store_true", help="list the saved queries and their parameters")
+    p.add_argument("--bind", action="append", default=[], metavar="NAME=VALUE",
+                   help="a value for a variable: 5, true, \"text\", <iri>, kb:name; other words are strings")
+    p.add_argument("--format", choices=FORMATS, help="default: table for rows, ttl for graphs")
+    p.add_argument("--timeout-ms", type=int, help=f"stop the query after this long (default {DEFAULT_TIMEOUT_MS})")
+    p.add_argument("--max-rows", type=int, help=f"cut the result after this many rows (default {DEFAULT_MAX_ROWS})")
+    _output_options(p)
+    p.set_defaults(run=cmd_sparql)
+
+    p = commands.add_parser("serve", help="read-only SPARQL 1.1 Protocol endpoint (default http://127.0.0.1:7878/sparql)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7878, help="port (default 7878)")
+    p.add_argument("--timeout-ms", type=int, help=f"time limit per query (default {DEFAULT_TIMEOUT_MS})")
+    p.add_argument("--max-rows", type=int, help=f"row cap per query (default {DEFAULT_MAX_ROWS})")
+    p.set_defaults(run=cmd_serve)
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -226,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pathway", help="one pathway id (default: every pathway)")
     _output_options(p)
     p.set_defaults(run=cmd_export_fhir)
+    _add_sparql_commands(commands)
     return parser
 
 

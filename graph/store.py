@@ -29,3 +29,8 @@ def open_store(spec: str = "memory") -> Graph:
 
 def is_oxigraph(graph: Graph) -> bool:
     return type(graph.store).__name__ == "OxigraphStore"
+
+
+def is_remote(graph: Graph) -> bool:
+    """Whether queries on this graph go over the network to a SPARQL server: none of these stores do."""
+    return False

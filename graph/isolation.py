@@ -1,0 +1,221 @@
+"""Running one piece of untrusted work in a child process that can really be stopped.
+
+Neither pyoxigraph nor rdflib can interrupt a query: an aggregate over a cross join computes for
+minutes before its first row, and a thread cannot be killed. So the work runs in a child made with
+``fork`` (the in-memory store is inherited copy-on-write, nothing is copied or reloaded), and the
+parent waits for its answer on a pipe until the deadline, then kills it. The parent process stays
+usable whatever the child does. Cost: about 3 ms per call on the seed library (measured).
+
+The child also gets a private, empty network namespace where the kernel allows one (Linux with
+unprivileged user namespaces): a defence in depth under the SPARQL guards, so that even a query
+the guards misread cannot open a connection. Where that is not allowed the guards alone apply.
+
+Where ``fork`` does not exist (Windows) the work runs in-process and only the work's own deadline
+checks apply; see :func:`can_isolate`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pickle
+import select
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+_PR_SET_PDEATHSIG = 1
+_READ_CHUNK = 1 << 20
+_POLL_SECONDS = 0.05  # how often the parent looks at the child's memory while it waits
+
+try:
+    _LIBC = ctypes.CDLL(None, use_errno=True)
+except OSError:  # pragma: no cover - platforms without a C library handle
+    _LIBC = None
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None
+_RSS_UNIT_KB = 1 / 1024 if sys.platform == "darwin" else 1  # getrusage: bytes on macOS, KiB elsewhere
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
+
+
+class Stopped(Exception):
+    """The child was stopped: ``reason`` is "time" or "memory"."""
+
+    def __init__(self, reason: str, elapsed_ms: float):
+        self.reason = reason
+        self.elapsed_ms = elapsed_ms
+        super().__init__(f"stopped ({reason}) after {elapsed_ms:.0f} ms")
+
+
+class ChildFailed(Exception):
+    """The child died without an answer (a crash, or the system killed it)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the work returned, and how long it took in wall-clock milliseconds."""
+
+    value: object
+    elapsed_ms: float
+
+
+def can_isolate() -> bool:
+    """True where work can run in a child that is killed at its deadline (POSIX ``fork``)."""
+    return hasattr(os, "fork") and hasattr(select, "poll")
+
+
+_network_isolated = False  # set in a child whose network namespace is its own
+
+
+def isolate_network() -> bool:
+    """Move the calling process into a new, empty network namespace; False where not allowed.
+
+    Only safe in a single-threaded process (the kernel refuses otherwise), which a forked child is.
+    """
+    global _network_isolated
+    unshare = getattr(_LIBC, "unshare", None)
+    if unshare is not None and unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0:
+        _network_isolated = True
+    return _network_isolated
+
+
+def network_isolated() -> bool:
+    """True inside a child of :func:`run_isolated` that has no network."""
+    return _network_isolated
+
+
+def run_isolated(work: Callable[[], object], *, timeout_ms: int, max_memory_mb: int, network: bool = False) -> Outcome:
+    """Run ``work()`` in a forked child and return its value, or stop the child at a limit.
+
+    Parameters
+    ----------
+    work : a function of no arguments whose return value pickles; it runs in the child.
+    timeout_ms : wall-clock limit; the child is killed when it passes.
+    max_memory_mb : limit on the child's growth in resident memory beyond the parent's.
+    network : keep the network in the child (work that must reach a remote SPARQL store).
+
+    Returns
+    -------
+    Outcome with the value and the elapsed milliseconds.
+
+    Raises
+    ------
+    Stopped : the child passed a limit and was killed.
+    ChildFailed : the child died without an answer.
+    Exception : whatever ``work`` raised, re-raised in the parent.
+
+    Examples
+    --------
+    >>> run_isolated(lambda: 6 * 7, timeout_ms=2000, max_memory_mb=256).value
+    42
+    """
+    if not can_isolate():  # pragma: no cover - Windows
+        start = time.monotonic()
+        return Outcome(work(), (time.monotonic() - start) * 1000)
+    start = time.monotonic()
+    deadline = start + timeout_ms / 1000
+    baseline_kb = _peak_rss_kb()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never return into the caller's code, never run its cleanup
+        _child(work, reader, writer, network)
+    os.close(writer)
+    finished = False
+    try:
+        payload = _collect(pid, reader, deadline, start, baseline_kb + max_memory_mb * 1024)
+        finished = True
+    finally:
+        os.close(reader)
+        if not finished:
+            _kill(pid)
+    _, status = os.waitpid(pid, 0)
+    elapsed_ms = (time.monotonic() - start) * 1000
+    if not payload:
+        raise ChildFailed(_describe_exit(status))
+    ok, value = pickle.loads(payload)
+    if not ok:
+        raise value
+    return Outcome(value, elapsed_ms)
+
+
+def _child(work: Callable[[], object], reader: int, writer: int, network: bool = False) -> None:
+    code = 0
+    try:
+        os.close(reader)
+        _die_with_parent()
+        if not network:
+            isolate_network()
+        try:
+            message = (True, work())
+        except Exception as error:  # noqa: BLE001 - handed to the parent, which re-raises it
+            message = (False, error)
+        try:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as error:  # noqa: BLE001 - an unpicklable value or error
+            data = pickle.dumps((False, ChildFailed(f"the answer could not be passed back: {error}")))
+        view = memoryview(data)
+        while view:
+            view = view[os.write(writer, view) :]
+    except BaseException:  # noqa: BLE001 - whatever happens, leave with os._exit below
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _die_with_parent() -> None:
+    """Never outlive the caller: Ctrl-C ends the child at once, and so does the caller's death."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # not the caller's handler (uvicorn's, pytest's)
+    prctl = getattr(_LIBC, "prctl", None)  # Linux only
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _collect(pid: int, reader: int, deadline: float, start: float, memory_limit_kb: int) -> bytes:
+    poller = select.poll()
+    poller.register(reader, select.POLLIN | select.POLLHUP)
+    chunks: list[bytes] = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise Stopped("time", (time.monotonic() - start) * 1000)
+        if poller.poll(min(remaining, _POLL_SECONDS) * 1000):
+            chunk = os.read(reader, _READ_CHUNK)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+        elif _rss_kb(pid) > memory_limit_kb:
+            raise Stopped("memory", (time.monotonic() - start) * 1000)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
+
+
+def _peak_rss_kb() -> int:
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * _RSS_UNIT_KB)
+
+
+def _rss_kb(pid: int) -> int:
+    """The child's resident memory; 0 where /proc does not tell (then only the time limit applies)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as stream:
+            return int(stream.read().split()[1]) * _PAGE_KB
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _describe_exit(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        name = signal.Signals(os.WTERMSIG(status)).name
+        return f"the query worker was killed by {name} (out of memory?)"
+    return f"the query worker stopped with exit code {os.WEXITSTATUS(status)} and no answer"

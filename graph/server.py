@@ -1,0 +1,352 @@
+"""A read-only SPARQL 1.1 Protocol endpoint over the knowledge graph (``guidegraph serve``).
+
+``GET /sparql?query=...``, ``POST /sparql`` with an ``application/sparql-query`` body or a
+form-encoded ``query=``; results in the format the ``Accept`` header (or a ``format`` parameter)
+asks for: SPARQL results JSON, XML, CSV, TSV, or Turtle, JSON-LD and N-Triples for graphs.
+Every query goes through :func:`graph.sparql.run_query` with the same guardrails as the CLI.
+Updates are refused with 403; a syntax error is a 400 naming line and column; a query stopped at
+its time or memory limit is a 503.
+
+Queries run in worker threads (each evaluates in its own forked child), so a slow query does not
+hold up the others; at most ``max_concurrent`` run at once, so that a burst of heavy queries cannot
+take the machine's memory.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import sys
+import threading
+from urllib.parse import parse_qs, quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from .errors import InputError
+from .sparql import (
+    DEFAULT_GUARDRAILS,
+    Guardrails,
+    QueryFailed,
+    QueryRefused,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    QueryTooLarge,
+    run_query,
+    saved_queries,
+)
+from .sparql_formats import GRAPH_FORMATS, RESULTS_FORMATS, check_format, display, format_result
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7878
+MAX_CONCURRENT_QUERIES = 8
+
+# Media types a client may ask for, and the format that answers each.
+_RESULTS_MEDIA = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+    "text/plain": "table",
+    "text/html": "html",
+}
+_GRAPH_MEDIA = {
+    "text/turtle": "ttl",
+    "application/x-turtle": "ttl",
+    "application/ld+json": "jsonld",
+    "application/json": "jsonld",
+    "application/n-triples": "nt",
+    "text/plain": "nt",
+    "text/html": "html",
+}
+_DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")
+_FORMAT_ALIASES = {"text": "table", "turtle": "ttl", "json-ld": "jsonld", "ntriples": "nt"}
+
+
+class _Busy(Exception):
+    """Every query slot stayed taken for the whole time limit."""
+
+
+def create_app(
+    kb, guardrails: Guardrails = DEFAULT_GUARDRAILS, *, max_concurrent: int = MAX_CONCURRENT_QUERIES
+) -> FastAPI:
+    """The endpoint as an ASGI app over ``kb``; ``uvicorn`` serves it, tests call it directly.
+
+    Examples
+    --------
+    >>> from fastapi.testclient import TestClient
+    >>> from graph import KnowledgeBase
+    >>> client = TestClient(create_app(KnowledgeBase.load(validate=False)))
+    >>> client.get("/sparql", params={"query": "ASK { ?s a gg:Pitfall }"}).json()
+    {'head': {}, 'boolean': True}
+    """
+    app = FastAPI(title="guidegraph SPARQL endpoint", docs_url=None, redoc_url=None, openapi_url=None)
+    slots = threading.BoundedSemaphore(max_concurrent)
+
+    def answer(text: str, accept: str, fmt: str | None) -> Response:
+        if not slots.acquire(timeout=guardrails.timeout_ms / 1000):
+            raise _Busy()
+        try:
+            result = run_query(
+                kb.graph,
+                text,
+                timeout_ms=guardrails.timeout_ms,
+                max_rows=guardrails.max_rows,
+                max_memory_mb=guardrails.max_memory_mb,
+                max_query_chars=guardrails.max_query_chars,
+            )
+        finally:
+            slots.release()
+        return _respond(result, _negotiate(result, accept, fmt))
+
+    async def run(request: Request, text: str | None, fmt: str | None) -> Response:
+        if text is None:
+            return _error(400, "no query: give query=... (GET or form POST) or an application/sparql-query body")
+        try:
+            return await run_in_threadpool(answer, text, request.headers.get("accept", "*/*"), fmt)
+        except _Busy:
+            return _error(503, "the endpoint is busy with other queries; try again")
+        except QuerySyntaxError as error:
+            return _error(400, str(error))
+        except QueryRefused as error:
+            return _error(413 if error.reason == "size" else 403, str(error))
+        except (QueryTimeout, QueryTooLarge) as error:
+            return _error(503, str(error))
+        except QueryFailed as error:
+            return _error(500, str(error))
+        except InputError as error:  # a format that does not fit the result, a bad parameter
+            return _error(400, str(error))
+
+    @app.get("/sparql")
+    async def sparql_get(request: Request) -> Response:
+        params = request.query_params
+        if "update" in params:
+            return _error(403, "SPARQL UPDATE is refused: the knowledge graph is read-only")
+        if _dataset_params(params):
+            return _dataset_refused()
+        if "query" not in params:
+            return Response(_service_description(str(request.url_for("sparql_get"))), media_type="text/turtle")
+        if len(params.getlist("query")) > 1:
+            return _error(400, "give one query parameter, not several")
+        return await run(request, params["query"], params.get("format"))
+
+    @app.post("/sparql")
+    async def sparql_post(request: Request) -> Response:
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            body = await _read_body(request, guardrails.max_query_chars * 4)
+        except ValueError as error:
+            return _error(413, str(error))
+        params = request.query_params
+        if media == "application/sparql-update":
+            return _error(403, "SPARQL UPDATE is refused: the knowledge graph is read-only")
+        if media == "application/sparql-query":
+            if _dataset_params(params):
+                return _dataset_refused()
+            return await run(request, _decode(body), params.get("format"))
+        if media == "application/x-www-form-urlencoded":
+            form = parse_qs(_decode(body), keep_blank_values=True)
+            if "update" in form:
+                return _error(403, "SPARQL UPDATE is refused: the knowledge graph is read-only")
+            if _dataset_params(form) or _dataset_params(params):
+                return _dataset_refused()
+            if len(form.get("query", [])) > 1:
+                return _error(400, "give one query parameter, not several")
+            fmt = (form.get("format") or [params.get("format")])[0]
+            return await run(request, (form.get("query") or [None])[0], fmt)
+        return _error(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
+
+    @app.get("/queries")
+    def queries() -> list[dict]:
+        return [q.to_dict() for q in saved_queries()]
+
+    @app.get("/", response_class=HTMLResponse)
+    def home() -> str:
+        return _home_page(guardrails)
+
+    return app
+
+
+def serve(
+    kb, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, guardrails: Guardrails = DEFAULT_GUARDRAILS
+) -> None:
+    """Serve ``kb`` until interrupted."""
+    import uvicorn
+
+    if not _is_loopback(host):
+        print(f"warning: listening on {host}: anyone who can reach this machine can query the graph", file=sys.stderr)
+    print(f"guidegraph: read-only SPARQL endpoint at http://{host}:{port}/sparql (Ctrl-C stops)", file=sys.stderr)
+    uvicorn.run(create_app(kb, guardrails), host=host, port=port, log_level="warning")
+
+
+# ---------------------------------------------------------------- protocol details
+
+
+def _negotiate(result: QueryResult, accept: str, fmt: str | None) -> str:
+    """The format to answer in: an explicit ``format`` parameter, else the best Accept match, else
+    the default (results JSON, or Turtle for a graph)."""
+    if fmt:
+        fmt = _FORMAT_ALIASES.get(fmt, fmt)
+        if result.is_graph and fmt == "json":
+            fmt = "jsonld"
+        if fmt != "html":
+            check_format(result, fmt)
+        return fmt
+    offered = _GRAPH_MEDIA if result.is_graph else _RESULTS_MEDIA
+    for media in _accepted(accept):
+        if media in offered:
+            return offered[media]
+        if media in ("*/*", "application/*", "text/*"):
+            break
+    return "ttl" if result.is_graph else "json"
+
+
+def _accepted(accept: str) -> list[str]:
+    """Media types of an Accept header, the most wanted first (q=0 means not wanted)."""
+    ranked = []
+    for position, part in enumerate(accept.split(",")):
+        media, *options = [piece.strip() for piece in part.split(";")]
+        quality = 1.0
+        for option in options:
+            name, _, value = option.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media and quality > 0:
+            ranked.append((-quality, position, media.lower()))
+    return [media for _, _, media in sorted(ranked)]
+
+
+def _respond(result: QueryResult, fmt: str) -> Response:
+    if fmt == "html":
+        body, media = _results_page(result), "text/html"
+    else:
+        body = format_result(result, fmt)
+        media = (GRAPH_FORMATS if result.is_graph else RESULTS_FORMATS)[fmt]
+    headers = {"Vary": "Accept"}
+    if result.truncated:
+        headers["X-GuideGraph-Truncated"] = f"cut at {result.max_rows} rows"
+    return Response(body, media_type=f"{media}; charset=utf-8", headers=headers)
+
+
+def _error(status: int, message: str) -> PlainTextResponse:
+    return PlainTextResponse(message + "\n", status_code=status)
+
+
+def _dataset_params(params) -> bool:
+    return any(key in params for key in _DATASET_PARAMETERS)
+
+
+def _dataset_refused() -> PlainTextResponse:
+    return _error(403, "default-graph-uri and named-graph-uri are refused: a query reads this knowledge graph only")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ValueError(f"the request body is larger than {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode(body: bytes) -> str:
+    return body.decode("utf-8", errors="replace")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _service_description(endpoint: str) -> str:
+    """A SPARQL 1.1 Service Description of this endpoint (what GET without a query returns)."""
+    formats = " ,\n        ".join(
+        f"<http://www.w3.org/ns/formats/{name}>"
+        for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                     "Turtle", "JSON-LD", "N-Triples")
+    )
+    return (
+        "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n\n"
+        f"[] a sd:Service ;\n    sd:endpoint <{endpoint}> ;\n"
+        "    sd:supportedLanguage sd:SPARQL11Query ;\n"
+        f"    sd:resultFormat {formats} .\n"
+    )
+
+
+# ---------------------------------------------------------------- HTML pages (everything escaped)
+
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem}"
+    "textarea{width:100%;font-family:monospace}table{border-collapse:collapse}"
+    "td,th{border:1px solid #ccc;padding:.2rem .4rem;vertical-align:top;text-align:left}"
+    "pre{background:#f5f5f5;padding:.5rem;overflow-x:auto}"
+)
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
+        f"<style>{_STYLE}</style></head><body>{body}</body></html>"
+    )
+
+
+def _home_page(guardrails: Guardrails) -> str:
+    e = html.escape
+    options = "".join(f"<option>{e(f)}</option>" for f in ("html", "json", "xml", "csv", "tsv", "ttl", "jsonld"))
+    items = []
+    for q in saved_queries():
+        params = "".join(
+            f"<li><code>?{e(p.name)}</code> ({'required' if p.required else 'optional'}): {e(p.description)}</li>"
+            for p in q.parameters
+        )
+        run_link = (
+            f' <a href="/sparql?format=html&amp;query={e(quote(q.text))}">run</a>'
+            if not any(p.required for p in q.parameters)
+            else " (needs a value: edit the query)"
+        )
+        params = f"<ul>{params}</ul>" if params else ""
+        items.append(
+            f"<li><b>{e(q.title)}</b> <code>{e(q.name)}</code>{run_link}<br>{e(q.description)}{params}"
+            f"<details><summary>query</summary><pre>{e(q.text)}</pre></details></li>"
+        )
+    body = (
+        "<h1>guidegraph SPARQL endpoint</h1>"
+        "<p>Read-only SPARQL 1.1 over the guideline knowledge graph. It shows options from named sources "
+        "for a clinician to check; it never gives orders.</p>"
+        f"<p>Limits: {guardrails.timeout_ms} ms and {guardrails.max_rows} rows per query; "
+        "no updates, no SERVICE, no FROM. Endpoint: <code>/sparql</code>.</p>"
+        '<form action="/sparql" method="get">'
+        '<textarea name="query" rows="10">SELECT ?guideline ?title WHERE {\n  ?g a gg:Guideline ; '
+        "dcterms:identifier ?guideline ; dcterms:title ?title .\n}</textarea>"
+        f'<p><label>format <select name="format">{options}</select></label> <button>Run</button></p></form>'
+        f"<h2>Saved queries</h2><ul>{''.join(items)}</ul>"
+    )
+    return _page("guidegraph SPARQL", body)
+
+
+def _results_page(result: QueryResult) -> str:
+    e = html.escape
+    if result.form == "ASK":
+        body = f"<p>{'true' if result.boolean else 'false'}</p>"
+    else:
+        header = ("subject", "predicate", "object") if result.is_graph else result.variables
+        rows = result.triples if result.is_graph else result.rows
+        head = "".join(f"<th>{e(name)}</th>" for name in header)
+        cells = "".join("<tr>" + "".join(f"<td>{e(display(t))}</td>" for t in row) + "</tr>" for row in rows)
+        note = f" (cut at {result.max_rows}: more matched)" if result.truncated else ""
+        noun = "triples" if result.is_graph else "rows"
+        body = f"<table><tr>{head}</tr>{cells}</table><p>{len(rows)} {noun}{note}</p>"
+    return _page("guidegraph query results", f'<p><a href="/">new query</a></p>{body}')

@@ -1,0 +1,275 @@
+"""The read-only SPARQL 1.1 Protocol endpoint: protocol, negotiation, errors, concurrency, a real client."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import socket
+import threading
+import time
+
+import pyoxigraph as ox
+import pytest
+from fastapi.testclient import TestClient
+from rdflib import Graph, Namespace, URIRef
+
+from graph import cli
+from graph.server import DEFAULT_HOST, DEFAULT_PORT, create_app
+from graph.sparql import Guardrails, SavedQuery, saved_query
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+SELECT = "SELECT ?line WHERE { ?s a gg:Pitfall ; gg:sourceLine ?line } ORDER BY ?line"
+CONSTRUCT = "CONSTRUCT WHERE { ?s a gg:Citation ; gg:referenceNumber ?n }"
+CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+@pytest.fixture(scope="module")
+def client(kb):
+    return TestClient(create_app(kb, Guardrails(timeout_ms=5000, max_rows=50)))
+
+
+@pytest.fixture(scope="module")
+def hasty(kb):
+    """An endpoint with a short time limit, for the queries that must be stopped."""
+    return TestClient(create_app(kb, Guardrails(timeout_ms=500)))
+
+
+def lines(response) -> list[int]:
+    return sorted(int(b["line"]["value"]) for b in response.json()["results"]["bindings"])
+
+
+# ---------------------------------------------------------------- the protocol
+
+
+def test_get_post_body_and_post_form_give_the_same_answer(client):
+    by_get = client.get("/sparql", params={"query": SELECT})
+    by_body = client.post("/sparql", content=SELECT.encode(), headers={"Content-Type": "application/sparql-query"})
+    by_form = client.post("/sparql", data={"query": SELECT})
+    assert by_get.status_code == by_body.status_code == by_form.status_code == 200
+    assert lines(by_get) == lines(by_body) == lines(by_form) == [39, 40, 42, 43, 45, 45, 46, 46, 48, 49, 50, 52, 53]
+
+
+@pytest.mark.parametrize(
+    "accept, media, check",
+    [
+        ("application/sparql-results+json", "application/sparql-results+json", lambda t: json.loads(t)["head"]["vars"] == ["line"]),
+        ("application/sparql-results+xml", "application/sparql-results+xml", lambda t: len(list(ox.parse_query_results(t, ox.QueryResultsFormat.XML))) == 13),
+        ("text/csv", "text/csv", lambda t: t.splitlines()[:2] == ["line", "39"]),
+        ("text/tab-separated-values", "text/tab-separated-values", lambda t: t.splitlines()[:2] == ["?line", "39"]),
+        ("text/plain", "text/plain", lambda t: t.splitlines()[-1] == "13 rows"),
+        ("text/html", "text/html", lambda t: "<td>39</td>" in t),
+        ("*/*", "application/sparql-results+json", lambda t: "bindings" in t),
+        ("", "application/sparql-results+json", lambda t: "bindings" in t),
+        ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml", lambda t: "<sparql" in t),
+        ("application/sparql-results+xml;q=0, text/csv", "text/csv", lambda t: t.startswith("line")),
+        ("image/png", "application/sparql-results+json", lambda t: "bindings" in t),  # nothing fits: the default
+    ],
+)
+def test_select_results_in_the_format_the_client_accepts(client, accept, media, check):
+    response = client.get("/sparql", params={"query": SELECT}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media)
+    assert check(response.text)
+
+
+@pytest.mark.parametrize(
+    "accept, media, rdflib_format",
+    [
+        ("text/turtle", "text/turtle", "turtle"),
+        ("application/ld+json", "application/ld+json", "json-ld"),
+        ("application/n-triples", "application/n-triples", "nt"),
+        ("*/*", "text/turtle", "turtle"),
+        ("application/sparql-results+json, text/turtle;q=0.1", "text/turtle", "turtle"),
+    ],
+)
+def test_graphs_in_the_format_the_client_accepts(client, accept, media, rdflib_format):
+    response = client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept": accept})
+    assert response.status_code == 200 and response.headers["content-type"].startswith(media)
+    assert len(Graph().parse(data=response.text, format=rdflib_format)) == 26  # 13 citations, 2 triples each
+
+
+def test_ask_answers_a_boolean(client):
+    assert client.get("/sparql", params={"query": "ASK { ?s a gg:Pitfall }"}).json() == {"head": {}, "boolean": True}
+    xml = client.get("/sparql", params={"query": "ASK { ?s a gg:None }"}, headers={"Accept": "application/sparql-results+xml"})
+    assert "<boolean>false</boolean>" in xml.text
+
+
+def test_a_format_parameter_overrides_accept(client):
+    response = client.get("/sparql", params={"query": SELECT, "format": "csv"}, headers={"Accept": "application/sparql-results+json"})
+    assert response.headers["content-type"].startswith("text/csv")
+    response = client.get("/sparql", params={"query": CONSTRUCT, "format": "json"})
+    assert response.headers["content-type"].startswith("application/ld+json")
+
+
+def test_a_cut_result_says_so_in_a_header(client):
+    response = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert len(response.json()["results"]["bindings"]) == 50
+    assert response.headers["x-guidegraph-truncated"] == "cut at 50 rows"
+    assert "x-guidegraph-truncated" not in client.get("/sparql", params={"query": SELECT}).headers
+
+
+def test_get_without_a_query_describes_the_service(client):
+    response = client.get("/sparql")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
+    description = Graph().parse(data=response.text, format="turtle")
+    assert (None, SD.endpoint, URIRef("http://testserver/sparql")) in description
+    assert (None, SD.supportedLanguage, SD.SPARQL11Query) in description
+    assert (None, SD.supportedLanguage, SD.SPARQL11Update) not in description
+
+
+# ---------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    "send, status, words",
+    [
+        (lambda c: c.post("/sparql", data={"update": "DELETE WHERE { ?s ?p ?o }"}), 403, "UPDATE is refused"),
+        (lambda c: c.post("/sparql", content=b"DROP ALL", headers={"Content-Type": "application/sparql-update"}), 403, "UPDATE is refused"),
+        (lambda c: c.get("/sparql", params={"update": "DROP ALL"}), 403, "UPDATE is refused"),
+        (lambda c: c.get("/sparql", params={"query": "INSERT DATA { <urn:a> <urn:b> 1 }"}), 403, "UPDATE is refused"),
+        (lambda c: c.post("/sparql", data={"query": "CLEAR ALL"}), 403, "UPDATE is refused"),
+        (lambda c: c.get("/sparql", params={"query": "SELECT * WHERE {\n  ?s ?p }"}), 400, "line 2, column 3"),
+        (lambda c: c.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }", "default-graph-uri": "file:///etc/passwd"}), 403, "default-graph-uri"),
+        (lambda c: c.post("/sparql", data={"query": "ASK {}", "named-graph-uri": "http://example.org/"}), 403, "named-graph-uri"),
+        (lambda c: c.get("/sparql", params=[("query", "ASK {}"), ("query", "ASK {}")]), 400, "one query"),
+        (lambda c: c.post("/sparql", content=b"ASK {}", headers={"Content-Type": "text/plain"}), 415, "application/sparql-query"),
+        (lambda c: c.post("/sparql", content=b"#" * 500_000, headers={"Content-Type": "application/sparql-query"}), 413, "larger than"),
+        (lambda c: c.post("/sparql", data={"format": "csv"}), 400, "no query"),
+        (lambda c: c.get("/sparql", params={"query": "ASK {}", "format": "ttl"}), 400, "write it as one of"),
+    ],
+)
+def test_errors_are_one_line_with_a_fitting_status(client, send, status, words):
+    response = send(client)
+    assert response.status_code == status
+    assert words in response.text and len(response.text.strip().splitlines()) == 1
+
+
+def test_a_query_past_its_time_is_a_503_and_the_endpoint_answers_after_it(hasty):
+    response = hasty.get("/sparql", params={"query": CROSS_JOIN})
+    assert response.status_code == 503 and response.text == "query stopped at its time limit of 500 ms (timeout_ms); narrow it or raise the limit\n"
+    assert hasty.get("/sparql", params={"query": "ASK { ?s a gg:Pitfall }"}).json()["boolean"] is True
+
+
+# ---------------------------------------------------------------- pages
+
+
+def test_home_page_has_a_form_and_every_saved_query(client):
+    page = client.get("/").text
+    assert '<form action="/sparql" method="get">' in page and "<textarea" in page
+    assert "Pitfalls with their citations" in page and "Statements citing a reference" in page
+    assert "&lt;https://w3id.org/guidegraph/ontology#&gt;" in page  # query text escaped
+    assert "5000 ms and 50 rows" in page  # the limits this endpoint enforces
+
+
+def test_home_page_escapes_everything(kb, monkeypatch):
+    hostile = SavedQuery("x", "<script>alert(1)</script>", 'desc "<b>"', "SELECT * WHERE { ?s ?p '</pre><script>' }")
+    monkeypatch.setattr("graph.server.saved_queries", lambda: [hostile])
+    page = TestClient(create_app(kb)).get("/").text
+    assert "<script>" not in page and "</pre><script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and 'desc &quot;&lt;b&gt;&quot;' in page
+
+
+def test_results_page_escapes_values(client):
+    page = client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("<img src=x onerror=alert(1)>" AS ?x) }', "format": "html"}).text
+    assert "<img" not in page and "&lt;img src=x" in page
+
+
+def test_saved_queries_as_json(client):
+    queries = {q["name"]: q for q in client.get("/queries").json()}
+    assert queries["statements-citing"]["parameters"][0] == {
+        "name": "ref", "description": "the reference number, an integer: --bind ref=5", "required": True,
+    }
+    assert queries["pitfalls"]["text"] == saved_query("pitfalls").text
+
+
+# ---------------------------------------------------------------- a real server
+
+
+@pytest.fixture(scope="module")
+def live(kb):
+    """The endpoint under uvicorn on a free 127.0.0.1 port, in a thread; stopped afterwards."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(kb, Guardrails(timeout_ms=1500)), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}/sparql"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+def test_a_slow_query_does_not_hold_up_a_fast_one(live):
+    import httpx
+
+    slow = {}
+
+    def run_slow():
+        started = time.monotonic()
+        slow["status"] = httpx.get(live, params={"query": CROSS_JOIN}, timeout=10).status_code
+        slow["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=run_slow)
+    thread.start()
+    time.sleep(0.2)  # the slow query is running now
+    started = time.monotonic()
+    fast = httpx.get(live, params={"query": "ASK { ?s a gg:Pitfall }"}, timeout=10)
+    fast_seconds = time.monotonic() - started
+    thread.join()
+    assert fast.status_code == 200 and fast.json()["boolean"] is True
+    assert fast_seconds < 0.5 and "status" in slow  # answered while the slow one was still running
+    assert slow["status"] == 503 and slow["seconds"] > 1.4
+
+
+@pytest.mark.parametrize("method", ["GET", "POST-form", "POST-direct"])
+def test_sparqlwrapper_gets_the_rows_the_cli_prints(live, capsys, method):
+    from SPARQLWrapper import GET, JSON, POST, POSTDIRECTLY, URLENCODED, SPARQLWrapper
+
+    query = saved_query("weight-based-doses")
+    client = SPARQLWrapper(live)
+    client.setQuery(query.text)
+    client.setReturnFormat(JSON)
+    client.setMethod(GET if method == "GET" else POST)
+    client.setRequestMethod(POSTDIRECTLY if method == "POST-direct" else URLENCODED)
+    data = client.query().convert()
+    variables = data["head"]["vars"]
+    over_http = [[b.get(v, {}).get("value", "") for v in variables] for b in data["results"]["bindings"]]
+
+    assert cli.main(["sparql", "--saved", "weight-based-doses", "--format", "csv"]) == 0
+    printed = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert printed[0] == variables and printed[1:] == over_http and len(over_http) == 7
+
+
+def test_sparqlwrapper_update_is_refused(live):
+    from SPARQLWrapper import POST, SPARQLWrapper
+
+    client = SPARQLWrapper(live, updateEndpoint=live)
+    client.setMethod(POST)
+    client.setQuery("DELETE WHERE { ?s ?p ?o }")
+    with pytest.raises(Exception, match="403|Forbidden|refused"):
+        client.query()
+    ask = SPARQLWrapper(live)
+    ask.setQuery("ASK { ?s a gg:Pitfall }")
+    ask.setReturnFormat("json")
+    assert ask.query().convert()["boolean"] is True  # and nothing was deleted
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_serve_binds_to_this_machine_by_default(monkeypatch):
+    calls = []
+    monkeypatch.setattr("graph.server.serve", lambda kb, **options: calls.append(options))
+    monkeypatch.setattr(cli, "_load", lambda args, validate=True: "kb")
+    assert cli.main(["serve", "--timeout-ms", "700"]) == 0
+    (options,) = calls
+    assert (options["host"], options["port"]) == (DEFAULT_HOST, DEFAULT_PORT) == ("127.0.0.1", 7878)
+    assert options["guardrails"] == Guardrails(timeout_ms=700, max_rows=1000)
