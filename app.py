@@ -2,8 +2,15 @@
 
 import streamlit as st
 
-from graph.ui import library_page
+from graph.ui import conflicts_page, explorer_page, export_page, pathway_page, reader_page, sparql_page
 
-st.set_page_config(page_title="guidegraph", layout="wide")
-navigation = st.navigation([st.Page(library_page.render, title="Guideline library", url_path="library", default=True)])
+st.set_page_config(page_title="guidegraph", page_icon=":material/account_tree:", layout="wide")
+navigation = st.navigation([
+    st.Page(pathway_page.render, title="Patient pathway", url_path="pathway", default=True, icon=":material/person:"),
+    st.Page(reader_page.render, title="Guideline reader", url_path="reader", icon=":material/menu_book:"),
+    st.Page(explorer_page.render, title="Graph explorer", url_path="explorer", icon=":material/hub:"),
+    st.Page(sparql_page.render, title="SPARQL console", url_path="sparql", icon=":material/terminal:"),
+    st.Page(conflicts_page.render, title="Conflicts and consistency", url_path="conflicts", icon=":material/compare_arrows:"),
+    st.Page(export_page.render, title="Export", url_path="export", icon=":material/download:"),
+], position="top")
 navigation.run()

@@ -133,8 +133,37 @@ _SCRIPT = """
 """
 
 
-def vis_nodes(view: Neighbourhood) -> list[dict]:
-    """vis-network node objects of a view: colour and shape by type, the centre drawn larger.
+def distances(view: Neighbourhood) -> dict[str, int]:
+    """Links from the centre to each node of a view, in either direction (breadth first).
+
+    A tree layout puts each node in the column of its distance, so a pathway reads from its entry
+    outwards and a view that mixes pathways with statements and drugs stays a few columns wide.
+
+    >>> from graph.explore import Edge, Node
+    >>> nodes = tuple(Node(i, i, "drug", "#ff7f0e", "dot", i) for i in "abc")
+    >>> distances(Neighbourhood("a", 2, nodes, (Edge("b", "a", "x"), Edge("b", "c", "y")), False, 3))
+    {'a': 0, 'b': 1, 'c': 2}
+    """
+    links: dict[str, set[str]] = {node.iri: set() for node in view.nodes}
+    for edge in view.edges:
+        links.setdefault(edge.source, set()).add(edge.target)
+        links.setdefault(edge.target, set()).add(edge.source)
+    found = {view.center: 0}
+    frontier = [view.center]
+    while frontier:
+        following = []
+        for iri in frontier:
+            for other in sorted(links.get(iri, ())):
+                if other not in found:
+                    found[other] = found[iri] + 1
+                    following.append(other)
+        frontier = following
+    return {node.iri: found.get(node.iri, view.depth) for node in view.nodes}
+
+
+def vis_nodes(view: Neighbourhood, *, levels: bool = False) -> list[dict]:
+    """vis-network node objects of a view: colour and shape by type, the centre drawn larger;
+    with ``levels``, each node's tree level is its distance from the centre.
 
     >>> from graph.explore import Node
     >>> view = Neighbourhood("a", 1, (Node("a", "<b>x</b>", "drug", "#ff7f0e", "diamond", "drug: a"),), (), False, 1)
@@ -142,6 +171,7 @@ def vis_nodes(view: Neighbourhood) -> list[dict]:
     ('<b>x</b>', 24)
     """
     out = []
+    level_of = distances(view) if levels else {}
     for node in view.nodes:
         centre = node.iri == view.center
         short = node.label if len(node.label) <= CANVAS_LABEL_CHARS else node.label[: CANVAS_LABEL_CHARS - 1] + "…"
@@ -155,9 +185,27 @@ def vis_nodes(view: Neighbourhood) -> list[dict]:
             "color": {"background": node.colour, "border": "#222222" if centre else node.colour},
             "borderWidth": 3 if centre else 1,
             "size": 24 if centre else 14,
-            "font": {"size": 16 if centre else 12, "color": "#1b1b1b"},
+            "font": {"size": 16 if centre else 12, "color": label_colour(node.colour, node.shape)},
+            **({"level": level_of[node.iri]} if levels else {}),
         })
     return out
+
+
+#: Shapes that draw their label inside the node; the others draw it below, on the page background.
+LABEL_INSIDE = frozenset({"box", "ellipse", "circle", "database", "text"})
+
+
+def label_colour(background: str, shape: str) -> str:
+    """A readable label colour: white inside a dark node, near-black elsewhere.
+
+    >>> label_colour("#5254a3", "box"), label_colour("#5254a3", "star"), label_colour("#aec7e8", "box")
+    ('#ffffff', '#1b1b1b', '#1b1b1b')
+    """
+    if shape not in LABEL_INSIDE or shape == "text":
+        return "#1b1b1b"
+    red, green, blue = (int(background.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue  # ITU-R BT.709, 0-255
+    return "#ffffff" if luminance < 128 else "#1b1b1b"
 
 
 def vis_edges(view: Neighbourhood) -> list[dict]:
@@ -171,12 +219,12 @@ def vis_edges(view: Neighbourhood) -> list[dict]:
 
 
 def neighbourhood_options(view: Neighbourhood, *, hierarchical: bool) -> dict:
-    """vis-network options: a top-down tree for pathways, else a stabilised force layout.
+    """vis-network options: a left-to-right tree for pathways, else a stabilised force layout.
 
     >>> from graph.explore import Node
     >>> view = Neighbourhood("a", 1, (), (), False, 0)
     >>> neighbourhood_options(view, hierarchical=True)["layout"]["hierarchical"]["direction"]
-    'UD'
+    'LR'
     """
     options = {
         "interaction": {"hover": True, "navigationButtons": True, "keyboard": True, "tooltipDelay": 150},
@@ -184,8 +232,10 @@ def neighbourhood_options(view: Neighbourhood, *, hierarchical: bool) -> dict:
                   "smooth": {"type": "continuous"}},
     }
     if hierarchical:
-        options["layout"] = {"hierarchical": {"enabled": True, "direction": "UD", "sortMethod": "directed",
-                                              "levelSeparation": 120, "nodeSpacing": 180}}
+        # Left to right: siblings stack vertically, so a node with a dozen branches stays readable.
+        # Levels are set per node (distance from the centre): one column per link away.
+        options["layout"] = {"hierarchical": {"enabled": True, "direction": "LR", "levelSeparation": 280,
+                                              "nodeSpacing": 44, "treeSpacing": 60}}
         options["physics"] = {"enabled": False}
     else:
         options["physics"] = {
@@ -240,7 +290,7 @@ def neighbourhood_page(view: Neighbourhood, *, hierarchical: bool | None = None,
         '<main><div id="graph"></div><aside id="panel"></aside></main>'
     )
     script = _SCRIPT % {
-        "nodes": script_json(vis_nodes(view)),
+        "nodes": script_json(vis_nodes(view, levels=hierarchical)),
         "edges": script_json(vis_edges(view)),
         "options": script_json(neighbourhood_options(view, hierarchical=hierarchical)),
         "center": script_json(view.center),
@@ -250,6 +300,6 @@ def neighbourhood_page(view: Neighbourhood, *, hierarchical: bool | None = None,
 
 __all__ = [
     "page", "script_json", "vis_assets", "neighbourhood_page", "vis_nodes", "vis_edges", "neighbourhood_options",
-    "prefers_hierarchy", "legend_html", "VIS_DIR", "STABILISATION_ITERATIONS", "HIERARCHICAL_TYPES", "CANVAS_LABEL_CHARS",
+    "prefers_hierarchy", "legend_html", "VIS_DIR", "STABILISATION_ITERATIONS", "HIERARCHICAL_TYPES", "CANVAS_LABEL_CHARS", "label_colour", "distances",
     "MAX_LABELLED_EDGES",
 ]

@@ -10,18 +10,36 @@ from ..kb import KnowledgeBase
 
 SAFETY_NOTE = (
     "guidegraph shows **options from the listed sources, for a clinician to check** — not orders. "
-    "Every statement carries its guideline, section, source line and citation numbers."
+    "Every statement carries its guideline, section, source line and citation numbers; "
+    "where sources disagree, it says so."
 )
+#: Session key of the patient's facts, shared by the pathway and export pages.
+PATIENT_FACTS = "patient_facts"
 
 
 @st.cache_resource(show_spinner="Loading the guideline library…")
 def knowledge_base(library: str | None, store: str) -> KnowledgeBase:
-    return KnowledgeBase.load(library, store=store)
+    # Validation (SHACL and structural checks) takes about as long as loading; it runs when the
+    # Conflicts and consistency page first asks for it (validation_report), so the first page opens
+    # in half the time. CI validates the bundled library on every change.
+    return KnowledgeBase.load(library, store=store, validate=False)
+
+
+@st.cache_resource(show_spinner="Validating the library (SHACL shapes and structural checks)…")
+def validation_report(_kb: KnowledgeBase, store_id: int):
+    """The library's validation report, computed once per loaded knowledge base."""
+    return _kb.report if _kb.report is not None else _kb.validate()
 
 
 def current_kb() -> KnowledgeBase:
-    return knowledge_base(os.environ.get("GUIDEGRAPH_LIBRARY"), os.environ.get("GUIDEGRAPH_STORE", "memory"))
+    """The knowledge base of ``GUIDEGRAPH_LIBRARY`` (default: the bundled seeds) on ``GUIDEGRAPH_STORE``."""
+    return knowledge_base(os.environ.get("GUIDEGRAPH_LIBRARY") or None, os.environ.get("GUIDEGRAPH_STORE", "memory"))
 
 
 def header() -> None:
-    st.caption(SAFETY_NOTE)
+    st.info(SAFETY_NOTE, icon=":material/health_and_safety:")
+
+
+def titles(kb: KnowledgeBase) -> dict[str, str]:
+    """Guideline id to title."""
+    return {doc_id: doc.title for doc_id, doc in kb.documents.items()}
