@@ -91,7 +91,8 @@ def node_type(graph: Graph, node) -> tuple[str, str, str]:
 
 def node_label(graph: Graph, node) -> str:
     """A short human label: the name, title or text of a node, else the end of its IRI."""
-    for predicate in (RDFS.label, SKOS.prefLabel, DCTERMS.title, GG.text, GG.key):
+    # Doses, targets and durations have no name: the words they were read from serve as one.
+    for predicate in (RDFS.label, SKOS.prefLabel, DCTERMS.title, GG.text, GG.key, GG.quote):
         value = graph.value(node, predicate)
         if value is not None:
             text = " ".join(str(value).split())

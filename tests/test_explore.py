@@ -56,3 +56,10 @@ def test_labels_keep_markup_as_plain_text():
 def test_search_list_offers_drugs_statements_conditions_citations(kb):
     types = {t for t, _, _ in searchable_nodes(kb.graph)}
     assert {"drug", "recommendation", "pitfall", "condition", "citation", "guideline"} <= types
+
+
+def test_quantities_are_labelled_by_the_words_they_were_read_from(kb):
+    view = neighbourhood(kb.graph, str(KB["drug/prednisone"]), depth=1)
+    doses = {n.label for n in view.nodes if n.type == "dose"}
+    assert "prednisone 30-60 mg daily" in doses
+    assert not any(label.startswith(("autoimmune-", "lupus-")) for label in doses)
