@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# The app has no access control: it listens on this machine only unless APP_ADDRESS says otherwise
+# (make run APP_ADDRESS=0.0.0.0 exposes it to the network; see SECURITY.md).
+APP_ADDRESS ?= 127.0.0.1
+
 run: install
-	$(BIN)/streamlit run app.py --server.headless true --browser.gatherUsageStats false
+	$(BIN)/streamlit run app.py --server.headless true --server.address $(APP_ADDRESS) --browser.gatherUsageStats false
 
 test: install
 	$(BIN)/pytest -q

@@ -26,6 +26,7 @@ The reader is a small grammar over the text, not a list of known sentences:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Sequence
@@ -245,7 +246,11 @@ class _Range:
 
 @dataclass
 class _Context:
-    """The text of one statement, what the lexicon finds in it, and what has been read."""
+    """The text of one statement, what the lexicon finds in it, and what has been read.
+
+    Every lookup is a binary search over positions (mentions never overlap and come in text order),
+    so a long hostile line costs about linear time rather than quadratic.
+    """
 
     text: str
     lexicon: Lexicon
@@ -254,23 +259,59 @@ class _Context:
     context_drug: Term | None
     consumed: list[tuple[int, int]]
 
+    def __post_init__(self):
+        self._mention_starts = [m.start for m in self.mentions]
+        self._by_kind: dict[str, tuple[list[Mention], list[int]]] = {}
+        for mention in self.mentions:
+            found, ends = self._by_kind.setdefault(mention.term.kind, ([], []))
+            found.append(mention)
+            ends.append(mention.end)
+        self._consumed_starts: list[int] = []
+        self._consumed_reach: list[int] = []  # the furthest end among the spans consumed so far
+        given, self.consumed = list(self.consumed), []
+        for start, end in given:
+            self.consume(start, end)
+        self._taper_cues = [(m.start(), m.end()) for m in _TAPER_CUE.finditer(self.text)]
+
     def sentence_start(self, pos: int) -> int:
-        return max((s for s in self.sentence_starts if s <= pos), default=0)
+        index = bisect_right(self.sentence_starts, pos)
+        return self.sentence_starts[index - 1] if index else 0
 
     def nearest_before(self, pos: int, kinds: Sequence[str], *, same_sentence: bool = True) -> Mention | None:
         """The last mention of these kinds that ends before ``pos`` (in the same sentence)."""
         start = self.sentence_start(pos) if same_sentence else 0
-        found = [m for m in self.mentions if m.term.kind in kinds and start <= m.start and m.end <= pos]
-        return max(found, key=lambda m: m.end, default=None)
+        best = None
+        for kind in set(kinds):
+            found, ends = self._by_kind.get(kind, ((), ()))
+            index = bisect_right(ends, pos)
+            if index and found[index - 1].start >= start and (best is None or found[index - 1].end > best.end):
+                best = found[index - 1]
+        return best
 
     def mention_at(self, pos: int, kinds: Sequence[str]) -> Mention | None:
-        return next((m for m in self.mentions if m.start == pos and m.term.kind in kinds), None)
+        index = bisect_left(self._mention_starts, pos)
+        if index < len(self.mentions) and self.mentions[index].start == pos and self.mentions[index].term.kind in kinds:
+            return self.mentions[index]
+        return None
+
+    def consume(self, start: int, end: int) -> None:
+        """Mark ``text[start:end]`` as read (spans arrive in order of their start)."""
+        self.consumed.append((start, end))
+        self._consumed_starts.append(start)
+        self._consumed_reach.append(max(end, self._consumed_reach[-1] if self._consumed_reach else end))
 
     def is_consumed(self, pos: int) -> bool:
-        return any(a <= pos < b for a, b in self.consumed)
+        index = bisect_right(self._consumed_starts, pos)
+        return bool(index) and self._consumed_reach[index - 1] > pos
 
     def inside_mention(self, pos: int) -> bool:
-        return any(m.start <= pos < m.end for m in self.mentions)
+        index = bisect_right(self._mention_starts, pos)
+        return bool(index) and self.mentions[index - 1].end > pos
+
+    def taper_cue_between(self, start: int, end: int) -> bool:
+        """Whether a taper word ("reduce", "taper") lies wholly inside ``text[start:end]``."""
+        index = bisect_left(self._taper_cues, (start, -1))
+        return index < len(self._taper_cues) and self._taper_cues[index][1] <= end
 
 
 def _context(text: str, lexicon: Lexicon, context_drugs: Sequence[str]) -> _Context:
@@ -326,7 +367,7 @@ def extract(text: str, lexicon: Lexicon, *, context_drugs: Sequence[str] = ()) -
         if found is None:
             continue
         kind, item, end = found
-        ctx.consumed.append((rng.start, end))
+        ctx.consume(rng.start, end)
         if kind == "dose":
             doses.append(item)
         elif kind == "target":
@@ -522,7 +563,7 @@ def _dose_or_lab(ctx: _Context, rng: _Range, unit: units.UnitMatch):
         drug=drug_term.label if drug_term else None,
         low=rng.low, high=rng.high, unit=code, route=route, basis=basis,
         frequency=frequency, comparator=comparator,
-        taper_step=_is_taper_step(text, floor, rng, unit.end),
+        taper_step=_is_taper_step(ctx, floor, rng, unit.end),
         quote=text[start:pos],
     )
     return "dose", dose, pos
@@ -582,21 +623,25 @@ def _close_before(text: str, end: int, start: int) -> bool:
     return not _CLAUSE_BREAK.search(gap) and len(gap.split()) <= 3
 
 
-def _is_taper_step(text: str, floor: int, rng: _Range, unit_end: int) -> bool:
+def _is_taper_step(ctx: _Context, floor: int, rng: _Range, unit_end: int) -> bool:
     """A decrement: a taper word earlier in the sentence, and "by N", "than N" or "N decrements"."""
-    if not _TAPER_CUE.search(text, floor, rng.start):
+    if not ctx.taper_cue_between(floor, rng.start):
         return False
-    return bool(_TAPER_BEFORE.search(text, floor, rng.start) or _TAPER_AFTER.match(text, unit_end))
+    text = ctx.text
+    # "by", "than", "steps of" end just before the number: a bounded window finds them.
+    return bool(_TAPER_BEFORE.search(text, max(floor, rng.start - 200), rng.start) or _TAPER_AFTER.match(text, unit_end))
 
 
 def _share_taper_frequency(doses: list[Dose]) -> list[Dose]:
     # "reduce prednisone by 10 mg and azathioprine by 50 mg monthly": "monthly" is both steps' rate.
     result = list(doses)
-    for i, dose in enumerate(result):
-        if dose.taper_step and dose.frequency is None and "/" not in dose.unit:
-            later = next((d for d in result[i + 1:] if d.taper_step and d.frequency), None)
-            if later is not None:
-                result[i] = replace(dose, frequency=later.frequency)
+    later = None  # the next taper step that has a rate, walking from the end
+    for i in range(len(result) - 1, -1, -1):
+        dose = result[i]
+        if dose.taper_step and dose.frequency is None and "/" not in dose.unit and later is not None:
+            result[i] = replace(dose, frequency=later.frequency)
+        if dose.taper_step and dose.frequency:
+            later = dose
     return result
 
 

@@ -36,6 +36,9 @@ NUMBER_EXPECTED_AFTER = re.compile(
     re.IGNORECASE,
 )
 CLOSING_PUNCTUATION = ".!?;,"
+#: A line longer than this is refused: a guideline line is one heading, statement or bullet (the
+#: seeds' longest is 275 characters), and a megabyte line is a broken or hostile file.
+MAX_LINE_CHARS = 10_000
 HEADING_MAX_WORDS = 14
 HEADING_MAX_CHARS = 120
 
@@ -382,6 +385,27 @@ def _context_condition(lexicon: Lexicon, texts: Iterable[str]) -> str | None:
 # ---------------------------------------------------------------- entry point
 
 
+def check_line_lengths(text: str, *, where: str, limit: int = MAX_LINE_CHARS) -> None:
+    """Refuse a text with a line longer than ``limit`` characters, naming the first such line.
+
+    >>> check_line_lengths("Title\\n" + "x" * 12, where="doc", limit=10)
+    Traceback (most recent call last):
+    ...
+    graph.errors.ParseError: doc: line 2 has 12 characters; the limit is 10 (a guideline line is one heading, statement or bullet)
+    """
+    if len(text) <= limit:
+        return
+    start = 0
+    for number, match in enumerate(LINE_BREAK.finditer(text + "\n"), start=1):
+        if match.start() - start > limit:
+            raise ParseError(
+                f"line {number} has {match.start() - start:,} characters; the limit is {limit:,} "
+                "(a guideline line is one heading, statement or bullet)",
+                where=where,
+            )
+        start = match.end()
+
+
 def parse(text: str, *, doc_id: str, lexicon: Lexicon) -> Document:
     """Parse one guidance document into sections and statements.
 
@@ -397,7 +421,8 @@ def parse(text: str, *, doc_id: str, lexicon: Lexicon) -> Document:
 
     Raises
     ------
-    ParseError when the text holds no title, or holds NUL bytes.
+    ParseError when the text holds no title, holds NUL bytes, or has a line longer than
+    ``MAX_LINE_CHARS``.
 
     Examples
     --------
@@ -408,6 +433,7 @@ def parse(text: str, *, doc_id: str, lexicon: Lexicon) -> Document:
     """
     if "\x00" in text:
         raise ParseError("the document holds NUL bytes: not a text file", where=doc_id)
+    check_line_lengths(text, where=doc_id)
     lines = _lines(text)
     if not lines:
         raise ParseError("the document is empty", where=doc_id)

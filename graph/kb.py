@@ -188,5 +188,5 @@ def ingest_document(path: str | Path, *, doc_id: str, library: str | Path | None
     for triple in document_triples(doc, lexicon):
         graph.add(triple)
     report = validate_graph(graph, shapes=read_turtle(SHAPES_FILE), rules=library_checks(CHECKS_DIR))
-    target = add_document(lib, Path(path), doc_id) if report.conforms else None
+    target = add_document(lib, text, doc_id) if report.conforms else None
     return IngestOutcome(doc_id, target, len(doc.statements), doc.complete, doc.incomplete_reason, report)

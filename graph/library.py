@@ -3,7 +3,6 @@ and the terminology (terminology.ttl)."""
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,8 +53,9 @@ class Library:
         return read_document_file(self.document_path(doc_id))
 
 
-def read_document_file(path: str | Path) -> str:
-    """A document's text, or one clear error: missing, too large, binary, or not UTF-8."""
+def read_document_file(path: str | Path, *, check_lines: bool = True) -> str:
+    """A document's text, or one clear error naming the file: missing, too large, binary, not
+    UTF-8, empty, or (with ``check_lines``) a line longer than a guideline line can be."""
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file" if not path.exists() else "not a file", where=str(path))
@@ -66,9 +66,16 @@ def read_document_file(path: str | Path) -> str:
     if b"\x00" in data:
         raise ParseError("the file holds NUL bytes: not a text document", where=str(path))
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ParseError(f"not UTF-8 text (byte {error.start})", where=str(path)) from None
+    if not text.strip():
+        raise ParseError("the file is empty", where=str(path))
+    if check_lines:
+        from .ingest import check_line_lengths
+
+        check_line_lengths(text, where=str(path))
+    return text
 
 
 def check_new_id(library: Library, doc_id: str) -> None:
@@ -79,10 +86,11 @@ def check_new_id(library: Library, doc_id: str) -> None:
         raise InputError(f"id {doc_id!r} exists already in {library.root}")
 
 
-def add_document(library: Library, source: Path, doc_id: str) -> Path:
-    """Copy a checked document into the library, atomically: a refused ingest leaves it unchanged."""
-    target = library.document_path(doc_id)
-    temporary = target.with_name(f".{doc_id}.txt.part")
-    shutil.copyfile(source, temporary)
-    temporary.replace(target)
-    return target
+def add_document(library: Library, text: str, doc_id: str) -> Path:
+    """Write a checked document's text into the library, atomically: a refused or failed ingest
+    leaves it unchanged (no half-written file, no temporary file, never over a document added
+    meanwhile). The text is the one that was checked, never the source file read again, which
+    may have changed since. UTF-8 decoding keeps every byte, so the copy is byte-identical."""
+    from .files import write_atomic
+
+    return write_atomic(library.document_path(doc_id), text.encode("utf-8"))

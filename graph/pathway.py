@@ -17,6 +17,7 @@ dangling reference) are here too, as rules for :func:`graph.validate.validate_gr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -341,7 +342,10 @@ def _same(actual, wanted) -> bool:
     if isinstance(actual, bool) or isinstance(wanted, bool):  # True is not 1 for a patient fact
         return isinstance(actual, bool) and isinstance(wanted, bool) and actual == wanted
     if _is_number(actual) and _is_number(wanted):
-        return float(actual) == float(wanted)
+        try:
+            return float(actual) == float(wanted)
+        except (OverflowError, ValueError):  # an integer past float range, a signalling NaN
+            return not isinstance(actual, Decimal) and actual == wanted
     return str(actual) == str(wanted)
 
 

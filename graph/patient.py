@@ -70,8 +70,8 @@ class FactSpec:
         if isinstance(value, bool):
             return "yes" if value else "no"
         if isinstance(value, (int, float)):
-            number = _plain(value)
-            return f"{number} {self.unit}" if self.unit and self.unit not in ("a", "mo") else str(number)
+            number = number_words(value)
+            return f"{number} {self.unit}" if self.unit and self.unit not in ("a", "mo") else number
         return str(value).replace("_", " ")
 
 
@@ -106,11 +106,36 @@ class PatientForm:
 
 
 def _plain(value):
-    """A number as JSON shows it best: 15 rather than 15.0, None kept."""
+    """A number as JSON shows it best: 15 rather than 15.0, None kept.
+
+    A number too large for a float (an integer of 400 digits) is kept as it is: it is refused as
+    out of range, never computed with.
+
+    >>> _plain(15.0), _plain(0.5), _plain(10**400) == 10**400
+    (15, 0.5, True)
+    """
     if value is None or isinstance(value, bool):
         return value
-    number = float(value)
-    return int(number) if number.is_integer() else number
+    try:
+        number = float(value)
+    except OverflowError:
+        return value
+    return int(number) if number.is_integer() and abs(number) < 1e15 else number
+
+
+def number_words(value) -> str:
+    """A number as a message shows it: plainly when short, else in scientific notation, so that
+    a huge value keeps the error on one readable line.
+
+    >>> number_words(70), number_words(7.5), number_words(1e308), number_words(10**400)
+    ('70', '7.5', '1.000e+308', '1.000e+400')
+    """
+    plain = _plain(value)
+    if isinstance(plain, (int, float)) and not isinstance(plain, bool) and abs(plain) >= 1e15:
+        from decimal import Decimal
+
+        return f"{Decimal(value):.3e}"
+    return str(plain)
 
 
 def patient_form(graph: Graph) -> PatientForm:
@@ -224,7 +249,8 @@ def check_value(spec: FactSpec, value):
         if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
             unit = f" {spec.unit}" if spec.unit else ""
             raise InputError(
-                f"{where}: {_plain(value)} is outside the allowed range {_plain(spec.min)} to {_plain(spec.max)}{unit}"
+                f"{where}: {number_words(value)} is outside the allowed range "
+                f"{number_words(spec.min)} to {number_words(spec.max)}{unit}"
             )
         return value
     # choice
@@ -253,6 +279,8 @@ def _show(value) -> str:
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, (dict, list)):
         return f"{_json_kind(value)}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return number_words(value)
     text = json.dumps(value, ensure_ascii=False)
     text = " ".join(text.split())
     return text if len(text) <= 40 else text[:37] + "..."
@@ -278,8 +306,9 @@ def _json_kind(value) -> str:
 def parse_patient(text: str, *, source: str = "patient") -> dict:
     """Patient facts from JSON text: one flat object, or one clear InputError.
 
-    Refused: empty input, text that is not JSON, a JSON value that is not an object, nesting too
-    deep to be patient facts, and a key given twice (JSON parsers keep the last one silently).
+    Refused: empty input, more than ``MAX_PATIENT_BYTES``, text that is not JSON, a JSON value that
+    is not an object, nesting too deep to be patient facts, a number of more than 4,300 digits, and
+    a key given twice (JSON parsers keep the last one silently).
 
     >>> parse_patient('{"condition": "autoimmune_hepatitis"}')
     {'condition': 'autoimmune_hepatitis'}
@@ -290,6 +319,8 @@ def parse_patient(text: str, *, source: str = "patient") -> dict:
     """
     if not text.strip():
         raise InputError("empty input: expected a JSON object of patient facts", where=source)
+    if len(text) > MAX_PATIENT_BYTES:
+        raise InputError(f"more than {MAX_PATIENT_BYTES:,} bytes: too large to be patient facts", where=source)
     try:
         data = json.loads(text, object_pairs_hook=_refuse_duplicates)
     except _DuplicateKey as duplicate:
@@ -298,6 +329,8 @@ def parse_patient(text: str, *, source: str = "patient") -> dict:
         raise InputError("the JSON is nested too deeply to be patient facts", where=source) from None
     except json.JSONDecodeError as error:
         raise InputError(f"not JSON: {error.msg} (line {error.lineno}, column {error.colno})", where=source) from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits (sys.get_int_max_str_digits)
+        raise InputError("a number in the JSON has too many digits to be a patient fact", where=source) from None
     if not isinstance(data, dict):
         raise InputError(f"patient facts must be an object of fact keys and values, not {_json_kind(data)}", where=source)
     return data
@@ -334,6 +367,4 @@ def read_patient(source: str) -> dict:
         except UnicodeDecodeError as error:
             raise InputError(f"not UTF-8 text (byte {error.start})", where=source) from None
         name = source
-    if len(text) > MAX_PATIENT_BYTES:
-        raise InputError(f"more than {MAX_PATIENT_BYTES:,} bytes: too large to be patient facts", where=name)
-    return parse_patient(text, source=name)
+    return parse_patient(text, source=name)  # which refuses more than MAX_PATIENT_BYTES

@@ -110,6 +110,8 @@ def parse_value(spec: FactSpec, text: str):
     if spec.type == "integer":
         if not _INTEGER.fullmatch(text):
             raise InputError(f"{where}: expected a whole number, got {_quoted(text)}")
+        if len(text) > 100:  # Python refuses to read integers of more than 4,300 digits at all
+            raise InputError(f"{where}: {len(text):,} digits is no value of a patient fact")
         return int(text)
     if spec.type == "number":
         if not _NUMBER.fullmatch(text):

@@ -24,8 +24,10 @@ slower). On the ``rdflib`` store, rdflib's engine runs with ``SPARQL_LOAD_GRAPHS
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 import sys
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -212,25 +214,63 @@ def check_query(text: str, *, max_chars: int = MAX_QUERY_CHARS, timeout_ms: int 
     return _checked_form(text, timeout_ms)
 
 
+# rdflib's SPARQL grammar (pyparsing) must not run in two threads at once: pyparsing learns each
+# parse action's arity on its first calls, and two threads learning together leave it wrong for
+# good (every later parse raises "TypeError: ... missing 1 required positional argument"). The
+# endpoint and the app run queries in threads. So a query is parsed in a forked worker, like its
+# evaluation: workers share nothing, run on every core, and are stopped at the time limit (a
+# 95,000-character query of ORs takes rdflib 23 s to parse; in this process that would hold up
+# every other query). Where no worker can be forked, parses take turns under PARSER_LOCK; and no
+# worker is forked in the middle of a parse in this process (it would inherit a half-learnt
+# grammar). tests/test_hardening.py::test_concurrent_first_queries_broke_the_parser_for_good.
+PARSER_LOCK = threading.Lock()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=PARSER_LOCK.acquire, after_in_parent=PARSER_LOCK.release,
+                        after_in_child=PARSER_LOCK.release)
+
+
+def _warm_up_parser() -> None:
+    """Parse one query of the common forms here, once, so that the workers forked later inherit a
+    grammar that has learnt its parse actions (a cold parse costs a worker 45 to 70 ms, a warm one
+    12 to 35 ms: measured on the saved queries)."""
+    with PARSER_LOCK:
+        for text in (_WARM_UP, "ASK { ?s ?p ?o }", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "DESCRIBE <urn:x>"):
+            parseQuery(text)
+        parseUpdate("DELETE WHERE { ?s ?p ?o }")
+
+
+_WARM_UP = """PREFIX gg: <https://w3id.org/guidegraph/ontology#>
+SELECT DISTINCT ?s (COUNT(?o) AS ?n) (GROUP_CONCAT(STR(?o); separator=", ") AS ?all) WHERE {
+  ?s a gg:Statement ; gg:sourceLine ?line ; ^gg:recommends|gg:hasDose/gg:drug ?o .
+  OPTIONAL { ?s gg:text ?text FILTER(CONTAINS(LCASE(?text), "mg") && ?line >= 1 || !BOUND(?text)) }
+  FILTER NOT EXISTS { ?s gg:uncited true } MINUS { ?s a gg:Pitfall }
+  { ?s ?p "x"@en } UNION { VALUES ?p { gg:low gg:high } BIND(IF(isIRI(?s), 1, 2.5e0) AS ?k) }
+} GROUP BY ?s HAVING (COUNT(?o) > 0) ORDER BY DESC(?n) ?s LIMIT 10 OFFSET 1"""
+
+
 @lru_cache(maxsize=256)
 def _checked_form(text: str, timeout_ms: int) -> str:
-    # Cached: rdflib's parser takes several milliseconds, and saved queries repeat.
+    # Cached: parsing takes about 30 ms for a page-long query (plus 6 ms for the worker), and saved
+    # queries repeat.
+    if not can_isolate():  # pragma: no cover - no fork (Windows): in this process, one parse at a time
+        with PARSER_LOCK:
+            try:
+                return _parsed_form(text)
+            except RecursionError:
+                raise QueryRefused("the query nests too deeply to parse", reason="size") from None
     try:
-        return _parsed_form(text)
-    except RecursionError:
-        # rdflib's grammar recurses once per triple pattern: a query of about 100 patterns passes
-        # Python's recursion limit. Parse it again in a worker with room to recurse, under the
-        # query's time limit, so that neither a long parse nor a raised limit touches this process.
-        try:
-            return run_isolated(partial(_parsed_form, text, depth=_DEEP_RECURSION), timeout_ms=timeout_ms,
-                                max_memory_mb=DEFAULT_MAX_MEMORY_MB).value
-        except Stopped:
-            raise QueryTimeout(f"the query is too long to parse within its time limit of {timeout_ms} ms") from None
-        except (ChildFailed, RecursionError):
-            raise QueryRefused("the query nests too deeply to parse", reason="size") from None
+        # rdflib's grammar recurses once per triple pattern: the worker has room to recurse (a
+        # query of about 100 patterns passes Python's default limit).
+        return run_isolated(partial(_parsed_form, text, depth=_DEEP_RECURSION), timeout_ms=timeout_ms,
+                            max_memory_mb=DEFAULT_MAX_MEMORY_MB).value
+    except Stopped:
+        raise QueryTimeout(f"the query is too long to parse within its time limit of {timeout_ms} ms") from None
+    except (ChildFailed, RecursionError):
+        raise QueryRefused("the query nests too deeply to parse", reason="size") from None
 
 
 _DEEP_RECURSION = 100_000
+_warm_up_parser()
 
 
 def _parsed_form(text: str, *, depth: int | None = None) -> str:
@@ -502,7 +542,17 @@ def _evaluate_oxigraph(graph, text, bindings, *, form, max_rows, deadline) -> Qu
     if isinstance(answer, ox.QuerySolutions):
         variables = tuple(v.value for v in answer.variables)
         rows, truncated = _take(answer, max_rows, deadline)
-        converted = tuple(tuple(from_ox(term) for term in row) for row in rows)
+        seen: dict = {}  # rdflib terms are slow to make (a literal about 10 us); rows repeat many values
+
+        def term(x):
+            if x is None:
+                return None
+            found = seen.get(x)
+            if found is None:
+                found = seen[x] = from_ox(x)
+            return found
+
+        converted = tuple(tuple(term(value) for value in row) for row in rows)
         return QueryResult(form, variables=variables, rows=converted, truncated=truncated, max_rows=max_rows)
     triples, truncated = _take(answer, max_rows, deadline)
     converted = tuple((from_ox(s), from_ox(p), from_ox(o)) for s, p, o in triples)
@@ -713,7 +763,7 @@ def resolve_query(query: str | None = None, *, saved: str | None = None) -> tupl
     if looks_like_path and candidate.is_file():
         from .library import read_document_file
 
-        return read_document_file(candidate), None
+        return read_document_file(candidate, check_lines=False), None
     if looks_like_path and candidate.suffix in (".rq", ".sparql"):
         raise InputError("no such query file", where=query)
     return query, None

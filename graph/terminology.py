@@ -6,7 +6,9 @@ into plain terms, and ``Lexicon.find`` locates their names in statement text.
 
 from __future__ import annotations
 
+import heapq
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -170,14 +172,31 @@ class Lexicon:
         [('mycophenolate mofetil', 'MMF'), ('glucocorticoid', 'glucocorticoids'), ('lupus nephritis', 'lupus nephritis')]
         """
         kinds = tuple(kinds) if kinds is not None else KINDS
-        candidates = [c for matcher in self._matchers(kinds) for c in matcher.candidates(text)]
+        matchers = self._matchers(kinds)
         # Longest first, then leftmost; keep a candidate only when it overlaps none kept.
-        candidates.sort(key=lambda m: (-(m.end - m.start), m.start))
-        kept: list[Mention] = []
-        for mention in candidates:
-            if all(mention.end <= k.start or mention.start >= k.end for k in kept):
-                kept.append(mention)
-        return sorted(kept, key=lambda m: m.start)
+        queue = [(-(c.end - c.start), c.start, n, c) for n, c in
+                 enumerate(c for matcher in matchers for c in matcher.candidates(text))]
+        heapq.heapify(queue)
+        added = len(queue)
+        kept: list[Mention] = []  # by start; they never overlap, so their ends are in order too
+        starts: list[int] = []
+        while queue:
+            *_, mention = heapq.heappop(queue)
+            index = bisect_left(starts, mention.end)  # kept mentions that start before this one ends
+            if index and kept[index - 1].end > mention.start:
+                # A longer name reaches into this one from the right ("trough concentrations" into
+                # "cyclosporine trough"): a shorter name at the same start ("cyclosporine") may still fit.
+                blocker = kept[index - 1]
+                if blocker.start > mention.start:
+                    shorter = max((m for matcher in matchers if (m := matcher.match_before(text, mention.start, blocker.start))),
+                                  key=lambda m: m.end, default=None)
+                    if shorter is not None:
+                        heapq.heappush(queue, (-(shorter.end - shorter.start), shorter.start, added, shorter))
+                        added += 1
+                continue
+            kept.insert(index, mention)
+            starts.insert(index, mention.start)
+        return kept
 
     def _matchers(self, kinds: tuple[str, ...]) -> tuple["_Matcher", ...]:
         # Compiled once per set of kinds; kept in __dict__ because the dataclass is frozen.
@@ -204,6 +223,20 @@ class _Matcher:
         flags = 0 if case_sensitive else re.IGNORECASE
         # A lookahead finds a candidate at every start, including ones a longer match overlaps.
         self.regex = re.compile(rf"(?<!\w)(?=((?:{body}){plural})(?!\w))", flags) if names else None
+
+    def match_before(self, text: str, start: int, limit: int) -> Mention | None:
+        """The longest name that starts at ``start`` and ends, as a whole word, by ``limit``."""
+        while self.regex is not None and limit > start:
+            match = self.regex.match(text, start, limit)
+            if match is None:
+                return None
+            end = match.end(1)
+            if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+                limit = end - 1  # the name ends inside a word of the full text: look for a shorter one
+                continue
+            term = self._term(match.group(1))
+            return Mention(term, start, end, match.group(1)) if term is not None else None
+        return None
 
     def candidates(self, text: str) -> Iterable[Mention]:
         if self.regex is None:

@@ -160,7 +160,7 @@ def test_the_form_shows_the_given_facts_and_the_open_questions_first():
 )
 def test_a_bad_value_in_the_address_is_one_clear_message(params, words):
     at = run(pathway_page, **{**SEVERE_FLARE, **params})
-    errors = [e.value for e in at.error]
+    errors = [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]  # as shown: Markdown escapes undone
     assert len(errors) == 1 and words in errors[0] and "Traceback" not in errors[0]
     assert at.selectbox(key="fact_condition").value == "lupus_nephritis"  # the good facts are kept
     assert at.query_params.get("sevrity") is None

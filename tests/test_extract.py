@@ -536,3 +536,78 @@ def test_extract_never_raises(lex, text):
         assert u.unit in ALLOWED_DURATION_UNITS
         assert u.qualifier is None or u.qualifier in DURATION_QUALIFIERS
     json.dumps(found.to_dict())
+
+
+# ---------------------------------------------------------------- properties (hardening): targets, durations, routes, any text
+
+LEVEL_DRUGS = ["tacrolimus", "cyclosporine", "sirolimus", "everolimus"]
+TARGET_SURFACES = {"ng/mL": "ng/mL", "ng/ml": "ng/mL", "nmol/L": "nmol/L", "ug/L": "ug/L", "mcg/L": "ug/L"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    drug=st.sampled_from(LEVEL_DRUGS),
+    low=st.integers(min_value=0, max_value=500), high=st.integers(min_value=0, max_value=500),
+    places=st.integers(min_value=0, max_value=2),
+    words=st.sampled_from(["trough levels of", "trough level", "troughs at", "trough concentrations between"]),
+    unit=st.sampled_from(sorted(TARGET_SURFACES)),
+)
+def test_generated_target_sentence_round_trips(lex, drug, low, high, places, words, unit):
+    (low_text, low_value), (high_text, high_value) = sorted(
+        [_number(low, places), _number(high, places)], key=lambda p: p[1]
+    )
+    joiner = " and " if words.endswith("between") else "-"
+    (t,) = extract(f"Keep {drug} {words} {low_text}{joiner}{high_text} {unit}", lex).targets
+    assert (t.drug, t.analyte, t.low, t.high, t.unit) == (drug, f"{drug} trough level", low_value, high_value,
+                                                          TARGET_SURFACES[unit])
+
+
+DURATION_SURFACES = {"days": "d", "weeks": "wk", "months": "mo", "years": "a", "hours": "h"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    qualifier=st.sampled_from(["for", "within", "after", "at least", "every"]),
+    low=st.integers(min_value=1, max_value=120), extra=st.integers(min_value=0, max_value=12),
+    unit=st.sampled_from(sorted(DURATION_SURFACES)),
+)
+def test_generated_duration_sentence_round_trips(lex, qualifier, low, extra, unit):
+    span = f"{low}" if not extra else f"{low}-{low + extra}"
+    (d,) = extract(f"Review the response {qualifier} {span} {unit}", lex).durations
+    assert (d.low, d.high, d.unit, d.qualifier) == (Decimal(low), Decimal(low + extra), DURATION_SURFACES[unit], qualifier)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    drug_index=st.integers(min_value=0), amount=st.integers(min_value=1, max_value=2000),
+    route=st.sampled_from([("orally", "oral"), ("IV", "IV"), ("intravenously", "IV"), ("subcutaneously", "SC")]),
+)
+def test_generated_dose_with_a_route_round_trips(lex, drug_index, amount, route):
+    labels = sorted(t.label for t in lex.drugs.values())
+    drug = labels[drug_index % len(labels)]
+    (d,) = extract(f"{drug} {amount} mg {route[0]} daily", lex).doses
+    assert (d.drug, d.low, d.high, d.unit, d.route) == (drug, Decimal(amount), Decimal(amount), "mg/d", route[1])
+
+
+WIDE_TEXT = st.one_of(
+    st.text(st.characters(codec="utf-8"), max_size=3000),  # any Unicode: other digits (٣, ５), dashes, marks
+    st.lists(FRAGMENTS, max_size=300).map("".join),  # long statements of the grammar's own pieces
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(WIDE_TEXT)
+def test_extract_never_raises_on_long_or_unusual_text(lex, text):
+    found = extract(text, lex)
+    for q in found.doses + found.targets + found.durations:
+        assert q.quote in text
+    json.dumps(found.to_dict())
+
+
+def test_a_drug_followed_by_a_longer_overlapping_name_was_lost(lex):
+    """Before: in "cyclosporine trough concentrations", the longer name "trough concentrations" (a
+    drug level) overlapped "cyclosporine trough", and the drug itself was never tried at that start:
+    the target lost its drug (found by test_generated_target_sentence_round_trips)."""
+    (t,) = extract("Keep cyclosporine trough concentrations between 100 and 150 ng/mL", lex).targets
+    assert (t.drug, t.analyte, t.low, t.high) == ("cyclosporine", "cyclosporine trough level", Decimal(100), Decimal(150))
+    assert [m.surface for m in lex.find("Keep cyclosporine trough concentrations")] == ["cyclosporine", "trough concentrations"]

@@ -291,3 +291,58 @@ def test_nul_bytes_are_refused(lexicon):
 
 def test_same_input_gives_the_same_document(lexicon):
     assert seed("lupus-tacrolimus-rebound", lexicon) == seed("lupus-tacrolimus-rebound", lexicon)
+
+
+# ---------------------------------------------------------------- properties: any text parses or is refused as documented
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from graph.ingest import LINE_BREAK, MAX_LINE_CHARS  # noqa: E402
+
+LINE_PIECES = st.sampled_from([
+    "Treatment Options", "First-Line Approach", "- ", "* ", "1. ", "• ", "Give prednisone 30 mg daily", " 1", " 1, 3",
+    " 12:", ":", ".", "If severe flare", "MELD ≥ 15", "at week 2", "0.5-1 mg/kg/day", "MMF", "tacrolimus trough 4-6 ng/mL",
+    "Don't restart", "Monitoring", "Evidence", " ", "\t", "\u00a0", "\ufeff", "\u2028", "\x1c", "é", "٣", "−", "—",
+])
+LINE_ENDINGS = st.sampled_from(["\n", "\r\n", "\r", "\n\n"])
+DOCUMENTS = st.one_of(
+    st.text(max_size=400),
+    st.lists(st.tuples(st.lists(LINE_PIECES, max_size=6).map("".join), LINE_ENDINGS), max_size=25).map(
+        lambda lines: "".join(text + end for text, end in lines)),
+)
+
+
+def _documented_refusal(text: str) -> bool:
+    """The ParseError cases the parser documents: NUL, no line with text, a line over the limit."""
+    lines = LINE_BREAK.split(text.lstrip("\ufeff"))
+    return "\x00" in text or not any(line.strip() for line in lines) or any(len(line) > MAX_LINE_CHARS for line in lines)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=DOCUMENTS)
+def test_any_text_parses_or_is_refused_as_documented(lexicon, text):
+    import json
+
+    try:
+        doc = parse(text, doc_id="any", lexicon=lexicon)
+    except ParseError as error:
+        assert _documented_refusal(text), error
+        assert "\n" not in str(error)
+        return
+    assert not _documented_refusal(text)
+    raw_lines = LINE_BREAK.split(text.lstrip("\ufeff"))
+    for statement in doc.statements:
+        assert 1 <= statement.line <= doc.line_count <= len(raw_lines)
+        assert statement.source_text == raw_lines[statement.line - 1].rstrip()  # the very line it came from
+        assert all(n >= 1 for n in statement.citations)
+    json.dumps(doc.to_dict())
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(line=st.text(min_size=1, max_size=60).filter(lambda s: s.strip() and not LINE_BREAK.search(s) and "\x00" not in s),
+       ending=LINE_ENDINGS)
+def test_line_endings_never_change_what_is_found(lexicon, line, ending):
+    text = f"Title\nHeading\n- {line} 1\n- Give prednisone 30 mg daily 2\n"
+    as_lf = parse(text, doc_id="t", lexicon=lexicon).to_dict()
+    assert parse(text.replace("\n", ending), doc_id="t", lexicon=lexicon).to_dict() == as_lf or ending == "\n\n"

@@ -20,6 +20,7 @@ from graph.vocab import CITO, GG, KB
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
+@pytest.mark.audit_reads(SEEDS_DIR, reason="the design card's seeds, beside the clone")
 @pytest.mark.parametrize("name", ["lupus-tacrolimus-rebound.txt", "autoimmune-tacrolimus-rebound.txt"])
 def test_library_copies_are_byte_identical_to_the_seeds(name):
     if not SEEDS_DIR.is_dir():

@@ -383,3 +383,41 @@ def test_cli_validate_reports_a_broken_pathway_and_exits_1(tmp_path, capsys, rul
     err = capsys.readouterr().err
     assert code == 1
     assert f"[{rule}]" in err and "mini.pathway.ttl" in err and FOCUS[rule] in err
+
+
+# ---------------------------------------------------------------- properties (hardening): any value
+
+from decimal import Decimal  # noqa: E402
+
+ANY_VALUE = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.integers(min_value=10**300, max_value=10**400),
+        st.floats(allow_nan=True, allow_infinity=True), st.decimals(allow_nan=True, allow_infinity=True),
+        st.text(max_size=20), st.sampled_from(["severe", "mild", "", "NaN", "1e400", Decimal("sNaN"), 10**400]),
+    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    max_leaves=6,
+)
+ANY_FACTS = st.dictionaries(st.sampled_from(["flare", "severity", "meld", "other"]), ANY_VALUE, max_size=4)
+
+
+@settings(max_examples=400, deadline=None)
+@given(criteria, ANY_FACTS)
+def test_evaluate_never_raises_on_any_value(criterion, facts):
+    outcome = evaluate(criterion, facts, FORM)
+    assert outcome.value in (True, False, None)
+    assert all(isinstance(word, str) for word in outcome.held + outcome.failed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["lessThan", "lessOrEqual", "greaterThan", "greaterOrEqual"]), ANY_VALUE)
+def test_an_order_comparison_holds_only_for_a_real_number(op, value):
+    held = evaluate(fact(op, "meld", 15), {"meld": value}, FORM).value
+    is_number = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    assert held is not True or is_number
+
+
+def test_a_signalling_nan_raised_value_error():
+    """Before: _same() converted Decimal("sNaN") to float, which raises ValueError."""
+    assert evaluate(fact("equals", "meld", 15), {"meld": Decimal("sNaN")}, FORM).value is False
+    assert evaluate(fact("in", "meld", 15, 16), {"meld": Decimal("sNaN")}, FORM).value is False

@@ -1,9 +1,10 @@
 """Guarded SPARQL: the guards, as a matrix of entry points x hostile queries, and the results.
 
 Nothing a query does may reach the network or the file system. Two witnesses check that during
-every hostile query: a Python audit hook (it sees rdflib and everything else written in Python,
-in this process and in the forked query workers) and a TCP listener on 127.0.0.1 that a SERVICE
-clause points at (it sees connections from Oxigraph's own HTTP client, which no Python hook sees).
+every hostile query: the test-wide Python audit hook of conftest.py, here strict (``audit.watching()``:
+nothing at all may be reached, it sees rdflib and everything else written in Python, in this process
+and in the forked query workers), and a TCP listener on 127.0.0.1 that a SERVICE clause points at
+(it sees connections from Oxigraph's own HTTP client, which no Python hook sees).
 """
 
 from __future__ import annotations
@@ -11,15 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import re
 import socket
-import sys
-import tempfile
 import time
-from contextlib import contextmanager
 from enum import Enum
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -52,87 +47,6 @@ SHORT_MS = 300
 
 
 # ---------------------------------------------------------------- witnesses
-
-
-class Audit:
-    """Records any network connection or file opened outside the allowed folders while active.
-
-    Violations go through a pipe, so that the forked query workers, which inherit the hook, report
-    them too.
-    """
-
-    def __init__(self):
-        self.active = False
-        self._read, self._write = os.pipe()
-        os.set_blocking(self._read, False)
-        os.set_blocking(self._write, False)
-        self.allowed = tuple(
-            str(Path(p).resolve()) for p in {PROJECT_ROOT, tempfile.gettempdir(), sys.prefix}
-        )
-
-    def hook(self, event: str, args) -> None:
-        if not self.active:
-            return
-        if event == "socket.connect":
-            address = args[1]
-            host = address[0] if isinstance(address, tuple) else str(address)
-            if not _is_loopback(host):
-                self._report(f"connect {address!r}")
-        elif event == "socket.getaddrinfo":
-            if not _is_loopback(str(args[0])):
-                self._report(f"resolve {args[0]!r}")
-        elif event == "urllib.Request":
-            self._report(f"urllib {args[0]!r}")
-        elif event == "open" and not isinstance(args[0], int):
-            path = os.path.abspath(os.fsdecode(args[0]))
-            # The query worker's monitor reads its child's memory use in /proc.
-            if not path.startswith(self.allowed) and not re.fullmatch(r"/proc/\d+/statm", path):
-                self._report(f"open {path}")
-
-    def _report(self, message: str) -> None:
-        try:
-            os.write(self._write, (message + "\n").encode())
-        except BlockingIOError:
-            pass
-
-    def take(self) -> list[str]:
-        data = b""
-        while True:
-            try:
-                chunk = os.read(self._read, 65536)
-            except BlockingIOError:
-                break
-            if not chunk:
-                break
-            data += chunk
-        return data.decode().splitlines()
-
-    @contextmanager
-    def watching(self):
-        self.take()
-        self.active = True
-        try:
-            yield
-        finally:
-            self.active = False
-        violations = self.take()
-        assert not violations, f"a query reached outside: {violations}"
-
-
-def _is_loopback(host: str) -> bool:
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
-_AUDIT = None
-
-
-@pytest.fixture(scope="session")
-def audit() -> Audit:
-    global _AUDIT
-    if _AUDIT is None:  # an audit hook cannot be removed: install one, switched on only in `watching`
-        _AUDIT = Audit()
-        sys.addaudithook(_AUDIT.hook)
-    return _AUDIT
 
 
 @pytest.fixture

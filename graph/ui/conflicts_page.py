@@ -24,7 +24,7 @@ def render() -> None:
     for conflict in kb.conflicts:
         data = conflict.to_dict()
         sides = conflict_sides(data, statements_of(kb), names)
-        st.subheader(f"{conflict.topic}: {len(sides)} values from {len(data['statements'])} statements")
+        st.subheader(f"{md_escape(conflict.topic)}: {len(sides)} values from {len(data['statements'])} statements")
         for start in range(0, len(sides), COLUMNS):
             for column, side in zip(st.columns(COLUMNS), sides[start:start + COLUMNS]):
                 with column.container(border=True):

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ..explore import MAX_DEPTH, MAX_VIEW_NODES, neighbourhood, searchable_nodes
 from ..export.visnetwork import neighbourhood_page, prefers_hierarchy
-from ..views import node_choice, node_choice_text
+from ..views import md_escape, node_choice, node_choice_text
 from .common import current_kb, header
 
 DEFAULT_NODE = "https://w3id.org/guidegraph/kb/drug/tacrolimus"
@@ -37,7 +37,7 @@ def render() -> None:
     if "explorer_node" not in st.session_state or (asked and asked != st.session_state.get("explorer_synced")):
         start = node_choice(kb.graph, asked) if asked else None
         if asked and start is None:
-            st.error(f"The graph has no node {asked}; showing {DEFAULT_NODE} instead.")
+            st.error(f"The graph has no node {md_escape(asked)}; showing {DEFAULT_NODE} instead.")
         st.session_state["explorer_node"] = start or by_iri.get(DEFAULT_NODE) or choices[0]
     current = st.session_state["explorer_node"]
     if current[2] not in by_iri:  # a node reached by re-centring (a decision node, a dose): offer it too

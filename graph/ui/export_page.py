@@ -7,7 +7,7 @@ import streamlit as st
 from ..export.downloads import graph_files, tree_files
 from ..export.tree import export_tree, pathway_id
 from ..recommend import pathways_of, patient_form_of
-from ..views import facts_text
+from ..views import facts_text, md_escape
 from .common import PATIENT_FACTS, current_kb, header
 
 
@@ -39,7 +39,7 @@ def render() -> None:
     highlight = right.toggle("Highlight the patient's path", value=bool(facts), disabled=not facts,
                              help="Uses the facts entered on the Patient pathway page.")
     if facts:
-        st.caption(f"Patient: {facts_text(facts, patient_form_of(kb))}")
+        st.caption(f"Patient: {md_escape(facts_text(facts, patient_form_of(kb)))}")
     else:
         st.caption("To highlight a patient's path, enter their facts on the Patient pathway page first.")
     chosen = facts if highlight else None

@@ -48,8 +48,8 @@ def _clear(form) -> None:
 
 def _widget(spec: FactSpec) -> None:
     """One form field, by the fact's declared type; "not known" is always a choice."""
-    common = {"key": _key(spec), "help": f"{spec.label} (`{spec.key}`)", "on_change": _fact_changed}
-    label = fact_question(spec)
+    common = {"key": _key(spec), "help": f"{md_escape(spec.label)} (`{spec.key}`)", "on_change": _fact_changed}
+    label = md_escape(fact_question(spec))  # a label is Markdown: the pathway file's words stay text
     if spec.type == "boolean":
         st.radio(label, [None, True, False], horizontal=True, format_func=lambda v: fact_choice_text(spec, v), **common)
     elif spec.type == "choice":
@@ -112,13 +112,13 @@ def render() -> None:
     _restore(form)
 
     for problem in st.session_state.get(PROBLEMS, ()):
-        st.error(f"The address holds a value that cannot be used, so it was left out: {problem}",
+        st.error(f"The address holds a value that cannot be used, so it was left out: {md_escape(problem)}",
                  icon=":material/link_off:")
     given = {spec.key: st.session_state.get(_key(spec)) for spec in form}
     try:
         facts = check_facts(given, form)
     except InputError as error:  # widgets enforce types and ranges; this is a last guard
-        st.error(str(error))
+        st.error(md_escape(str(error)))
         facts = {}
     result = kb.recommend(facts).to_dict()
     st.session_state[PATIENT_FACTS] = facts

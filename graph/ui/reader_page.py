@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ..reader import filter_lines, reader_lines
-from ..views import LINE_OF_THERAPY_TITLES, library_rows, reader_facets, reader_html
+from ..views import LINE_OF_THERAPY_TITLES, library_rows, md_escape, reader_facets, reader_html
 from .common import current_kb, header
 
 
@@ -34,7 +34,8 @@ def render() -> None:
     shown = filter_lines(lines, kinds=set(kinds), drugs=set(drugs), lines_of_therapy=set(therapy))
 
     if not doc.complete:
-        st.warning(f"**Incomplete document.** The text {doc.incomplete_reason}: what follows it is missing from the source.",
+        st.warning(f"**Incomplete document.** The text {md_escape(doc.incomplete_reason)}: what follows it is missing "
+                   "from the source.",
                    icon=":material/warning:")
     total = len(doc.statements)
     count = sum(1 for line in shown if line.role == "statement")

@@ -78,7 +78,7 @@ def render() -> None:
     if outcome is None:
         return
     if not outcome.ok:
-        st.error(outcome.message, icon=":material/error:")
+        st.error(md_escape(outcome.message), icon=":material/error:")  # it quotes the query: text, not Markdown
         return
     timing = f" in {outcome.elapsed_ms:.0f} ms" if outcome.elapsed_ms is not None else ""
     (st.warning if outcome.truncated else st.success)(outcome.message + timing)
