@@ -1,19 +1,21 @@
 """The `guidegraph` command: a thin layer over the package's functions.
 
-Exit codes: 0 success, 1 the checked thing is wrong (validation fails), 2 bad input or usage.
-Errors are one line on stderr, never a traceback.
+Exit codes: 0 success, 1 the checked thing is wrong (validation fails), 2 bad input or usage,
+3 an internal error (a bug). Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from .errors import GuideGraphError, InputError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_INTERNAL = 3  # a bug in guidegraph, reported in one line
 
 
 class _Parser(argparse.ArgumentParser):
@@ -205,6 +207,72 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
+def cmd_load(args) -> int:
+    from .build import load_summary
+    from .kb import KnowledgeBase
+    from .store import parse_store
+
+    if not parse_store(args.store).persistent:
+        raise InputError("`load` builds a persistent store: give --store oxigraph:PATH or --store sparql:URL "
+                         "(a memory store is built by every command)")
+    kb = KnowledgeBase.load(args.library, store=args.store, validate=not args.no_validate, rebuild=True)
+    print(load_summary(kb))
+    if kb.report is not None and not kb.report.conforms:
+        print(kb.report.text(), file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def cmd_bench(args) -> int:
+    from .bench import check_targets, format_table, report_json, run_benchmark
+    from .files import check_output_path, write_atomic
+
+    if args.json:
+        check_output_path(args.json, force=args.force)  # refuse before the work, not after
+    rows = run_benchmark(sizes=_int_list(args.sizes, "--sizes"), stores=[s for s in args.stores.split(",") if s],
+                         seed=args.seed, patients=args.patients, repeat=args.repeat, query_repeat=args.query_repeat,
+                         queries=[q for q in args.queries.split(",") if q] if args.queries else None,
+                         query_timeout_ms=args.query_timeout_ms, work_dir=args.work)
+    if args.json:
+        print(f"wrote {write_atomic(args.json, report_json(rows), force=args.force)}", file=sys.stderr)
+    print(format_table(rows))
+    print()
+    for check in check_targets(rows):
+        print(check.line())
+    return EXIT_OK
+
+
+def _int_list(text: str, option: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InputError(f"{option} takes whole numbers separated by commas, not {text!r}") from None
+
+
+def _add_scale_commands(commands) -> None:
+    p = commands.add_parser("load", help="build a persistent store (--store oxigraph:PATH or sparql:URL) from the library")
+    p.add_argument("--no-validate", action="store_true",
+                   help="skip SHACL and structural checks (they take minutes on thousands of documents)")
+    p.set_defaults(run=cmd_load)
+
+    p = commands.add_parser("bench", help="benchmark load, recommend and saved queries on synthetic libraries")
+    p.add_argument("--sizes", default="10,100,1000", help="numbers of synthetic guidelines (default 10,100,1000)")
+    p.add_argument("--stores", default="memory,oxigraph,rdflib",
+                   help="memory, oxigraph (on disk), rdflib (the baseline), sparql (a local Oxigraph server), "
+                        "sparql:URL (default memory,oxigraph,rdflib)")
+    p.add_argument("--json", metavar="FILE", help="write the measured rows as JSON")
+    p.add_argument("--force", action="store_true", help="replace an existing JSON file")
+    p.add_argument("--seed", type=int, default=0, help="seed of the synthetic libraries (default 0)")
+    p.add_argument("--patients", type=int, default=20, help="benchmark patients (default 20)")
+    p.add_argument("--repeat", type=int, default=5, help="timed recommend passes over the patients (default 5)")
+    p.add_argument("--query-repeat", type=int, default=3, help="timed passes over the saved queries (default 3)")
+    p.add_argument("--queries", metavar="NAME,...", help="time only these saved queries (default: all)")
+    p.add_argument("--query-timeout-ms", type=int, default=120_000,
+                   help="stop a query after this long and count it at this time (default 120000)")
+    p.add_argument("--work", metavar="DIR", help="keep libraries and stores in DIR (default: a temporary folder)")
+    p.set_defaults(run=cmd_bench)
+
+
 def _add_sparql_commands(commands) -> None:
     from .sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS
     from .sparql_formats import FORMATS
@@ -243,7 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Clinical guidance as a knowledge graph: options from named sources, for a clinician to check.",
     )
     parser.add_argument("--library", default=None, help="guideline library folder (default: the bundled seeds)")
-    parser.add_argument("--store", default="memory", help="store: memory (default) or rdflib")
+    parser.add_argument(
+        "--store", default=os.environ.get("GUIDEGRAPH_STORE", "memory"),
+        help="memory (default; or $GUIDEGRAPH_STORE), rdflib (the slow baseline), oxigraph:PATH (on disk, "
+             "built by `load`), sparql:URL (a SPARQL 1.1 server)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = commands.add_parser("parse", help="show what the parser finds in a document; changes nothing")
@@ -292,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     _output_options(p)
     p.set_defaults(run=cmd_export_fhir)
     _add_sparql_commands(commands)
+    _add_scale_commands(commands)
     return parser
 
 
@@ -301,13 +374,27 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return args.run(args)
     except GuideGraphError as error:
-        print(f"guidegraph: error: {error}", file=sys.stderr)
+        print(f"guidegraph: error: {_one_line(error)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("guidegraph: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as error:  # a bug: still one line, never a traceback (GUIDEGRAPH_DEBUG=1 shows it)
+        import os
+
+        if os.environ.get("GUIDEGRAPH_DEBUG"):
+            raise
+        print(f"guidegraph: internal error: {type(error).__name__}: {_one_line(error)} "
+              "(a bug in guidegraph; GUIDEGRAPH_DEBUG=1 shows where)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _one_line(error: BaseException) -> str:
+    """An error message on one line, shortened so that a hostile input cannot flood the terminal."""
+    text = " ".join(str(error).split())
+    return text if len(text) <= 2000 else text[:1997] + "..."
 
 
 if __name__ == "__main__":

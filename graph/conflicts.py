@@ -210,15 +210,58 @@ def _dose_conflicts(rows: list[dict]) -> list[Conflict]:
     conflicts = []
     groups = _group(rows, lambda r: (r["topic"], r["unit"], r["frequency"]))
     for (_, unit, frequency), values in groups.items():
-        involved = {}
-        for a, b in combinations(values, 2):
-            if a["guideline"] != b["guideline"] and _routes_match(a, b) and not _overlap(a, b):
-                involved[a["node"]], involved[b["node"]] = a, b
+        involved = {v["node"]: v for v in _with_partner(values)}
         if len({v["statement"] for v in involved.values()}) >= 2:
             label = _label(values)
             per = f", {frequency}" if frequency else ""
             conflicts.append(_conflict(f"{label} dose ({unit}{per})", list(involved.values())))
     return conflicts
+
+
+def _with_partner(values: list[dict]) -> list[dict]:
+    """The doses that some dose of another guideline, by a route that may be the same, contradicts
+    (ranges that do not overlap); the same as comparing every pair, in linear time.
+
+    A dose has such a partner when, among the doses whose route matches its own, the lowest upper
+    end from another guideline lies below its lower end, or the highest lower end from another
+    guideline lies above its upper end. Keeping the two best of each from different guidelines is
+    enough to answer that for every dose (pairs took 7 minutes for 13,500 doses at 10,000 guidelines).
+
+    >>> d = lambda g, lo, hi, route=None: {"guideline": g, "low": lo, "high": hi, "route": route}
+    >>> [(v["guideline"], v["low"]) for v in _with_partner([d("a", 1, 2), d("a", 5, 6), d("b", 1.5, 3), d("c", 1, 9, "IV")])]
+    [('a', 5), ('b', 1.5)]
+    """
+    by_route: dict = defaultdict(list)
+    for value in values:
+        by_route[value["route"]].append(value)
+    every = _extremes(values)
+    unstated = by_route.get(None, [])
+    compatible = {route: _extremes(unstated + group) if route is not None else every for route, group in by_route.items()}
+    found = []
+    for value in values:
+        lowest_highs, highest_lows = compatible[value["route"]]
+        below = next((high for high, guideline in lowest_highs if guideline != value["guideline"]), None)
+        above = next((low for low, guideline in highest_lows if guideline != value["guideline"]), None)
+        if (below is not None and below < value["low"]) or (above is not None and above > value["high"]):
+            found.append(value)
+    return found
+
+
+def _extremes(values: list[dict]) -> tuple[list, list]:
+    """The two lowest upper ends and the two highest lower ends, each pair from two guidelines."""
+    def best_two(items):
+        first = second = None
+        for item in items:  # sorted: the best first, then the best of another guideline
+            if first is None:
+                first = item
+            elif item[1] != first[1]:
+                second = item
+                break
+        return [x for x in (first, second) if x is not None]
+
+    highs = sorted(((v["high"], v["guideline"]) for v in values), key=lambda x: x[0])
+    lows = sorted(((-v["low"], v["guideline"]) for v in values), key=lambda x: x[0])
+    return best_two(highs), [(-low, guideline) for low, guideline in best_two(lows)]
 
 
 def _conflict(topic: str, values: list[dict]) -> Conflict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from .errors import InputError
 from .units import ALLOWED_DOSE_UNITS, UnitError, convert, quantity
@@ -74,8 +75,7 @@ def patient_dose(dose: dict, *, weight_kg: float | None) -> dict | None:
     if weight_kg is None or dose.get("taper_step") or dose.get("comparator"):
         return None
     weight = _weight(weight_kg)
-    per_kg = quantity(1, dose["unit"])
-    patient_unit = _patient_unit(per_kg)
+    patient_unit = _patient_unit_of(dose["unit"])
     if patient_unit is None:
         return None
     amounts = [
@@ -107,6 +107,12 @@ def _weight(weight_kg):
     if not math.isfinite(float(weight_kg)) or weight_kg <= 0:
         raise InputError(f"weight_kg must be a positive number of kg, not {weight_kg!r}")
     return quantity(weight_kg, _BODY_WEIGHT_UNIT)
+
+
+@lru_cache(maxsize=256)
+def _patient_unit_of(unit: str) -> str | None:
+    # Once per unit code: pint's arithmetic here costs a millisecond per dose (measured).
+    return _patient_unit(quantity(1, unit))
 
 
 def _patient_unit(per_kg) -> str | None:

@@ -8,12 +8,10 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import RDF
 
-from .conflicts import conflict_triples, find_conflicts
 from .errors import ValidationFailed
 from .ingest import Document, parse
 from .library import ONTOLOGY_DIR, Library, add_document, check_new_id, read_document_file
 from .rdfmodel import document_triples
-from .store import open_store
 from .terminology import Lexicon
 from .validate import Report, library_checks, validate_graph
 from .vocab import GG, KINDS
@@ -50,6 +48,8 @@ class KnowledgeBase:
     store: str = "memory"
     report: Report | None = None
     conflicts: list = field(default_factory=list)  # graph.conflicts.Conflict, found once per load
+    build: object | None = None  # graph.build.LibraryBuild: the manifest of a persistent store
+    timings: dict = field(default_factory=dict)  # seconds per load phase (parse_s, store_load_s, open_s, ...)
     _cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -60,15 +60,22 @@ class KnowledgeBase:
         *,
         validate: bool = True,
         strict: bool = False,
+        rebuild: bool = False,
     ) -> "KnowledgeBase":
         """Parse a library and merge it with the ontology, terminology and pathways.
 
         Parameters
         ----------
-        library : the library folder; None or "guidelines" is the bundled seed library.
-        store : "memory" (Oxigraph in memory, the default) or "rdflib" (the slow baseline).
-        validate : run SHACL and structural checks; the report is in ``kb.report``.
+        library : the library folder; None or "guidelines" is the bundled seed library (for a
+            store built before: the folder it was built from).
+        store : "memory" (Oxigraph in memory, the default), "rdflib" (the slow baseline),
+            "oxigraph:PATH" (on disk) or "sparql:URL" (a SPARQL 1.1 server); see :mod:`graph.store`.
+            A persistent store built before is opened without parsing the library (see
+            :mod:`graph.build`); one that holds no build yet is built.
+        validate : run SHACL and structural checks; the report is in ``kb.report`` (an opened
+            store gives the report made when it was built).
         strict : raise :class:`ValidationFailed` when the library does not conform.
+        rebuild : build a persistent store again even if it holds a build (``guidegraph load``).
 
         Examples
         --------
@@ -78,24 +85,16 @@ class KnowledgeBase:
         >>> kb.report.conforms
         True
         """
-        lib = Library.at(library)
-        terminology = read_turtle(lib.terminology_file)
-        lexicon = Lexicon.from_graph(terminology)
-        documents = {
-            doc_id: parse(lib.read_document(doc_id), doc_id=doc_id, lexicon=lexicon)
-            for doc_id in lib.document_ids()
-        }
-        graph = open_store(store)
-        for part in [read_turtle(ONTOLOGY_FILE), terminology] + [read_turtle(p) for p in lib.pathway_files()]:
-            graph += part
-        for doc in documents.values():
-            graph.addN((s, p, o, graph) for s, p, o in document_triples(doc, lexicon))
-        conflicts = find_conflicts(graph)  # before validation, so the shapes check the gg:Conflict nodes
-        graph.addN((s, p, o, graph) for s, p, o in conflict_triples(conflicts))
-        kb = cls(graph=graph, library=lib, lexicon=lexicon, documents=documents, store=store)
-        kb.conflicts = conflicts
+        from .build import build, open_built
+        from .store import parse_store
+
+        spec = parse_store(store)
+        kb = open_built(cls, spec, library) if spec.persistent and not rebuild else None
+        if kb is None:  # conflicts are found before validation, so the shapes check the gg:Conflict nodes
+            kb = build(cls, library, spec, validate=validate)
         if validate:
-            kb.report = kb.validate()
+            if kb.report is None:  # a store built without validation
+                kb.report = kb.validate()
             if strict and not kb.report.conforms:
                 raise ValidationFailed(kb.report.text().splitlines()[1])
         return kb
@@ -120,8 +119,10 @@ class KnowledgeBase:
         """SHACL shapes and structural rules over the whole graph."""
         from .pathway import pathway_rules
 
+        from .store import local_copy
+
         rules = [*library_checks(CHECKS_DIR), *pathway_rules(files=self.library.pathway_files())]
-        return validate_graph(self.graph, shapes=read_turtle(SHAPES_FILE), rules=rules)
+        return validate_graph(local_copy(self.graph), shapes=read_turtle(SHAPES_FILE), rules=rules)
 
     def recommend(self, facts: dict):
         """The options the pathways give for one patient: see :func:`graph.recommend.recommend`."""
@@ -138,7 +139,9 @@ class KnowledgeBase:
 
         return {
             "guidelines": count(GG.Guideline),
-            "incomplete_guidelines": sum(1 for d in self.documents.values() if not d.complete),
+            # From the graph, so an opened store parses nothing (a pattern with the literal false
+            # would not do: rdflib's SPARQL store takes a falsy term for "any").
+            "incomplete_guidelines": sum(1 for _, done in g.subject_objects(GG.complete) if done.toPython() is False),
             "sections": count(GG.Section),
             "statements": count(GG.Statement),
             "statements_by_kind": {kind: count(cls) for kind, cls in KINDS.items()},
@@ -148,7 +151,7 @@ class KnowledgeBase:
             "durations": count(GG.Duration),
             "citations": count(GG.Citation),
             "pathways": count(GG.Pathway),
-            "triples": len(g),
+            "triples": self.build.triples if self.build is not None else len(g),  # a COUNT takes seconds on a large store
         }
 
 

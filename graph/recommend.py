@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Mapping
 
 from .dosing import patient_dose, target_equivalents
+from .catalogue import catalogue_of, facts_graph
 from .pathway import Pathway, Traversal, load_pathways, traverse
 from .patient import PatientForm, check_facts, patient_form
 from .schedule import monitoring_schedule
@@ -35,14 +36,14 @@ LIST_NAMES = ("recommendations", "pitfalls", "monitoring", "assessments", "other
 def pathways_of(kb) -> dict[str, Pathway]:
     """The knowledge base's pathways as networkx graphs, built once per load."""
     if "pathways" not in kb._cache:
-        kb._cache["pathways"] = load_pathways(kb.graph)
+        kb._cache["pathways"] = catalogue_of(kb).all()  # shares the decision graphs recommend builds
     return kb._cache["pathways"]
 
 
 def patient_form_of(kb) -> PatientForm:
     """The knowledge base's declared patient facts, read once per load."""
     if "patient_form" not in kb._cache:
-        kb._cache["patient_form"] = patient_form(kb.graph)
+        kb._cache["patient_form"] = patient_form(facts_graph(kb.graph))  # a local copy: works on every store
     return kb._cache["patient_form"]
 
 
@@ -109,11 +110,32 @@ SELECT ?s ?duration ?low ?high ?unit ?qualifier ?quote WHERE {
 }"""
 
 
-def read_statements(graph) -> dict[str, dict]:
-    """Statement IRI to its result item (DESIGN.md's Item without why, why_not, for_patient)."""
+def statement_items(kb, iris) -> dict[str, dict]:
+    """The items of these statements (a statement the graph does not hold is left out), read on
+    first use and kept per load: recommend reads the few it shows, never the whole library."""
+    cache = kb._cache.setdefault("statement_items_by_iri", {})
+    missing = sorted(set(iris) - cache.keys())
+    for start in range(0, len(missing), 500):
+        batch = missing[start : start + 500]
+        found = read_statements(kb.graph, iris=batch)
+        cache.update({iri: found.get(iri) for iri in batch})
+    return {iri: cache[iri] for iri in iris if cache.get(iri) is not None}
+
+
+def _only(query: str, iris) -> str:
+    """The query restricted to the statements ``iris`` (None: all of them)."""
+    if iris is None:
+        return query
+    values = " ".join(f"<{iri}>" for iri in iris if not any(c in iri for c in '<>"{}|^`\\ '))
+    return query.replace("WHERE {", "WHERE {\n  VALUES ?s { " + values + " }", 1)
+
+
+def read_statements(graph, *, iris=None) -> dict[str, dict]:
+    """Statement IRI to its result item (DESIGN.md's Item without why, why_not, for_patient);
+    ``iris``: only these statements."""
     kinds = {str(cls): name for name, cls in KINDS.items()}
     items: dict[str, dict] = {}
-    for row in graph.query(STATEMENTS_QUERY):
+    for row in graph.query(_only(STATEMENTS_QUERY, iris)):
         kind = kinds.get(str(row.kind))
         if kind is None:
             continue
@@ -123,18 +145,18 @@ def read_statements(graph) -> dict[str, dict]:
             "line_of_therapy": _text(row.lot), "drugs": [], "doses": [], "targets": [], "durations": [],
             "source_text": _text(row.source), "why": [], "why_not": [],
         }
-    for row in graph.query(CITATIONS_QUERY):
+    for row in graph.query(_only(CITATIONS_QUERY, iris)):
         if str(row.s) in items:
             items[str(row.s)]["citations"].append(int(row.n))
     names: dict[str, dict[str, set[str]]] = {}
-    for row in graph.query(DRUGS_QUERY):
+    for row in graph.query(_only(DRUGS_QUERY, iris)):
         names.setdefault(str(row.s), {}).setdefault(str(row.label), set()).add(str(row.name))
     for iri, by_label in names.items():
         if iri in items:
             items[iri]["drugs"] = _in_text_order(items[iri]["text"], by_label)
-    _attach(items, graph.query(DOSES_QUERY), "doses", "dose", _dose)
-    _attach(items, graph.query(TARGETS_QUERY), "targets", "target", _target)
-    _attach(items, graph.query(DURATIONS_QUERY), "durations", "duration", _duration)
+    _attach(items, graph.query(_only(DOSES_QUERY, iris)), "doses", "dose", _dose)
+    _attach(items, graph.query(_only(TARGETS_QUERY, iris)), "targets", "target", _target)
+    _attach(items, graph.query(_only(DURATIONS_QUERY, iris)), "durations", "duration", _duration)
     for item in items.values():
         item["citations"] = sorted(set(item["citations"]))
     return items
@@ -275,8 +297,10 @@ def recommend(kb, facts: Mapping) -> Result:
     """
     form = patient_form_of(kb)
     patient = check_facts(facts, form)
-    statements = statements_of(kb)
-    traversals = [t for t in (traverse(p, patient, form) for p in pathways_of(kb).values()) if t.entry_value is not False]
+    # Only the pathways whose entry can hold are walked (graph.catalogue), and only the statements
+    # their reached nodes recommend are read.
+    traversals = [t for t in (traverse(p, patient, form) for p in catalogue_of(kb).candidates(patient)) if t.entry_value is not False]
+    statements = statement_items(kb, {s for t in traversals for n in t.reached for s in t.pathway.node(n).recommends})
 
     chosen: dict[str, dict] = {}
     for traversal in traversals:
@@ -372,12 +396,17 @@ def _questions(traversals, chosen: set[str], items: list[dict], patient: Mapping
 
 
 def _conflicts(kb, chosen: set[str]) -> list[dict]:
-    found = []
-    for conflict in kb.conflicts:
-        statements = [str(s) for s in conflict.statements]
-        if chosen.intersection(statements):
-            found.append({"statements": statements, "reason": conflict.reason})
-    return found
+    # An index from statement to conflicts, once per load: a large library's conflicts name
+    # thousands of statements, too many to scan for every patient.
+    if "conflicts_by_statement" not in kb._cache:
+        index: dict[str, set[int]] = {}
+        for n, conflict in enumerate(kb.conflicts):
+            for statement in conflict.statements:
+                index.setdefault(str(statement), set()).add(n)
+        kb._cache["conflicts_by_statement"] = index
+    index = kb._cache["conflicts_by_statement"]
+    hits = sorted({n for statement in chosen for n in index.get(statement, ())})
+    return [{"statements": [str(s) for s in kb.conflicts[n].statements], "reason": kb.conflicts[n].reason} for n in hits]
 
 
 # ---------------------------------------------------------------- the text report

@@ -274,7 +274,9 @@ def fhir_bundle(kb, *, pathway: str | None = None) -> dict:
     >>> sorted({e["resource"]["type"]["coding"][0]["code"] for e in bundle["entry"] if "type" in e["resource"]})
     ['clinical-protocol', 'eca-rule']
     """
-    trees = pathway_trees(kb.graph, pathway=pathway)
+    from ..store import local_copy
+
+    trees = pathway_trees(local_copy(kb.graph), pathway=pathway)  # a server's copy: criteria are blank nodes
     titles = {doc_id: title for tree in trees for doc_id, title in tree.sources}
     titles.update({doc_id: doc.title for doc_id, doc in getattr(kb, "documents", {}).items()})
     statements: dict[str, StatementLine] = {}

@@ -585,9 +585,11 @@ def export_tree(kb, *, fmt: str, pathway: str | None = None, facts: dict | None 
     InputError
         Unknown format or pathway; Graphviz missing for svg, png or pdf.
     """
+    from ..store import local_copy
+
     check_tree_format(fmt)
     path = patient_path(kb, facts) if facts is not None else None
-    trees = pathway_trees(kb.graph, pathway=pathway, path=path)
+    trees = pathway_trees(local_copy(kb.graph), pathway=pathway, path=path)  # a server's copy: criteria are blank nodes
     if fmt == "mermaid":
         from .mermaid import to_mermaid
 

@@ -1,0 +1,487 @@
+"""Building a knowledge graph from a library into a store, and opening a store built before.
+
+A build parses the library's documents (in parallel where there are many), turns documents,
+ontology, terminology and pathways into N-Triples, and hands them to the store's fastest loader
+(:func:`graph.store.load_ntriples`: Oxigraph's bulk loader, rdflib's parser for the baseline,
+``INSERT DATA`` for a SPARQL server). Conflicts are found in the loaded graph and added to it.
+
+A persistent store (``oxigraph:PATH``, ``sparql:URL``) also gets a manifest, a ``gg:LibraryBuild``
+node in its own named graph: the library folder, a SHA-256 of every input file (documents,
+pathways, terminology, ontology, and the code that turns them into triples), the conflicts and the
+validation report. Opening such a store reads the manifest instead of parsing the library, and
+refuses to serve a library that changed since (the user runs ``load`` again). The manifest is
+written last, so a build that stopped half-way is never taken for a finished one.
+
+What needs the parsed documents: only the reader views (a document's lines, ``kb.documents``) and
+the TriG export (which splits the graph by document). An opened store parses a document from the
+library the first time it is asked for (:class:`LazyDocuments`); recommend, query, stats,
+conflicts and the other exports read the graph alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import PROV, RDF, XSD
+
+from .errors import InputError
+from .ingest import Document, parse
+from .library import ONTOLOGY_DIR, PROJECT_ROOT, Library
+from .store import (BUILD_GRAPH, StoreSpec, clear_graph, flush, is_oxigraph, load_ntriples, ntriples, open_store, optimize,
+                    parse_store, pyoxigraph_store, sibling)
+from .terminology import Lexicon
+from .vocab import GG
+
+FORMAT_VERSION = 2  # bump when what a store holds changes in a way the file hashes do not show
+BUILD_NODE = URIRef(f"{BUILD_GRAPH}#build")
+# The code that turns files into triples: a change to it changes the graph as much as a new file.
+CODE_FILES = ("ingest.py", "extract.py", "rdfmodel.py", "terminology.py", "units.py", "conflicts.py", "vocab.py", "build.py",
+              "catalogue.py")
+PARALLEL_FROM = 48  # documents; below this, starting worker processes costs more than it saves
+
+
+# ---------------------------------------------------------------- the manifest
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """What a build read of one file: its SHA-256, and its size and modification time, which let
+    opening skip the hash of a file that was not touched since."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class LibraryBuild:
+    """The manifest of a persistent store: what was built, from which files, and what was found.
+
+    ``conflicts`` is kept as the JSON text it is stored as (tens of megabytes on a large library)
+    and read when first asked for (:attr:`conflict_list`).
+    """
+
+    library: str
+    files: dict[str, InputFile]
+    documents: tuple[str, ...]
+    triples: int
+    built: str
+    conflicts_json: str = "[]"
+    report: dict | None = None
+    entry_index: dict | None = None  # graph.catalogue.Catalogue.index(): pathways by entry criteria
+    format_version: int = FORMAT_VERSION
+
+    def conflict_list(self) -> list:
+        from .conflicts import Conflict
+
+        return [Conflict(tuple(c["statements"]), c["reason"], c["topic"], tuple(c["values"]))
+                for c in json.loads(self.conflicts_json)]
+
+    def changes(self, library: Library) -> list[str]:
+        """Input files added, removed or changed since this build, by name (sorted). A file whose
+        size and modification time are as recorded is taken as unchanged; any other is hashed.
+
+        >>> import tempfile; from pathlib import Path
+        >>> lib = Library(Path(tempfile.mkdtemp()))
+        >>> build = LibraryBuild(str(lib.root), current_files(lib), (), 0, "")
+        >>> _ = (lib.root / "new.txt").write_text("A title")
+        >>> build.changes(lib)
+        ['new.txt (added)']
+        """
+        current = input_files(library)
+        found = []
+        for name in sorted(set(self.files) | set(current)):
+            if name not in current:
+                found.append(f"{name} (removed)")
+            elif name not in self.files:
+                found.append(f"{name} (added)")
+            else:
+                recorded, stat = self.files[name], current[name].stat()
+                if (stat.st_size, stat.st_mtime_ns) != (recorded.size, recorded.mtime_ns) and \
+                        _sha256(current[name]) != recorded.sha256:
+                    found.append(f"{name} (changed)")
+        return found
+
+
+def input_files(library: Library) -> dict[str, Path]:
+    """Every file a build reads, by the name the manifest gives it."""
+    files = {f"{doc_id}.txt": library.document_path(doc_id) for doc_id in library.document_ids()}
+    files.update({path.name: path for path in library.pathway_files()})
+    files["terminology.ttl"] = library.terminology_file
+    for path in [ONTOLOGY_DIR / "guideline.ttl", ONTOLOGY_DIR / "shapes.ttl", *sorted((ONTOLOGY_DIR / "checks").glob("*.rq"))]:
+        files[str(path.relative_to(PROJECT_ROOT))] = path
+    for name in CODE_FILES:
+        files[f"graph/{name}"] = PROJECT_ROOT / "graph" / name
+    return files
+
+
+def current_files(library: Library) -> dict[str, InputFile]:
+    """Hash, size and modification time of every input file (read before parsing, so a file
+    changed during a build is seen as changed the next time)."""
+    found = {}
+    for name, path in input_files(library).items():
+        stat = path.stat()
+        found[name] = InputFile(_sha256(path), stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def manifest_triples(build: LibraryBuild) -> Iterator[tuple]:
+    node = BUILD_NODE
+    files = {name: [f.sha256, f.size, f.mtime_ns] for name, f in sorted(build.files.items())}
+    yield node, RDF.type, GG.LibraryBuild
+    yield node, GG.libraryFolder, Literal(build.library)
+    yield node, GG.formatVersion, Literal(build.format_version)
+    yield node, GG.tripleCount, Literal(build.triples)
+    yield node, PROV.generatedAtTime, Literal(build.built, datatype=XSD.dateTime)
+    yield node, GG.inputFilesJson, Literal(json.dumps({"documents": list(build.documents), "files": files}))
+    yield node, GG.conflictsJson, Literal(build.conflicts_json)
+    if build.report is not None:
+        yield node, GG.reportJson, Literal(json.dumps(build.report, ensure_ascii=False))
+    if build.entry_index is not None:
+        yield node, GG.entryIndexJson, Literal(json.dumps(build.entry_index, ensure_ascii=False))
+
+
+_VERSION_QUERY = """
+PREFIX gg: <https://w3id.org/guidegraph/ontology#>
+SELECT ?version WHERE { ?build a gg:LibraryBuild ; gg:formatVersion ?version }"""
+
+_MANIFEST_QUERY = """
+PREFIX gg: <https://w3id.org/guidegraph/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?folder ?version ?triples ?built ?files ?conflicts ?report ?entryIndex WHERE {
+  ?build a gg:LibraryBuild ; gg:libraryFolder ?folder ; gg:formatVersion ?version ; gg:tripleCount ?triples ;
+         prov:generatedAtTime ?built ; gg:inputFilesJson ?files ; gg:conflictsJson ?conflicts .
+  OPTIONAL { ?build gg:reportJson ?report }
+  OPTIONAL { ?build gg:entryIndexJson ?entryIndex }
+}"""
+
+
+def read_manifest(graph) -> LibraryBuild | None:
+    """The manifest of the store under ``graph``, or None when it holds no finished build."""
+    manifest = sibling(graph, BUILD_GRAPH)
+    versions = _select(manifest, _VERSION_QUERY)
+    if not versions:
+        return None
+    if int(versions[0]["version"]) != FORMAT_VERSION:  # another layout: say so rather than misread it
+        return LibraryBuild("", {}, (), 0, "", format_version=int(versions[0]["version"]))
+    row = _select(manifest, _MANIFEST_QUERY)[0]
+    inputs = json.loads(row["files"])
+    return LibraryBuild(
+        library=row["folder"],
+        files={name: InputFile(*values) for name, values in inputs["files"].items()},
+        documents=tuple(inputs["documents"]),
+        triples=int(row["triples"]),
+        built=row["built"],
+        conflicts_json=row["conflicts"],
+        report=json.loads(row["report"]) if row.get("report") is not None else None,
+        entry_index=json.loads(row["entryIndex"]) if row.get("entryIndex") is not None else None,
+        format_version=int(row["version"]),
+    )
+
+
+def _select(graph, query: str) -> list[dict[str, str | None]]:
+    """SELECT rows as lexical values; on Oxigraph straight from pyoxigraph (rdflib's conversion of
+    a literal of megabytes, or of thousands of rows, takes seconds)."""
+    if is_oxigraph(graph):
+        import pyoxigraph as ox
+
+        solutions = pyoxigraph_store(graph).query(query, default_graph=ox.NamedNode(str(graph.identifier)))
+        names = [v.value for v in solutions.variables]
+        return [{n: (t.value if t is not None else None) for n, t in zip(names, row)} for row in solutions]
+    result = graph.query(query)
+    names = [str(v) for v in result.vars]
+    return [{n: (str(row[n]) if row[n] is not None else None) for n in names} for row in result]
+
+
+def write_manifest(graph, build: LibraryBuild) -> None:
+    manifest = sibling(graph, BUILD_GRAPH)
+    clear_graph(manifest)
+    load_ntriples(manifest, [ntriples(manifest_triples(build))])
+    flush(graph)
+
+
+# ---------------------------------------------------------------- the parsed library as N-Triples
+
+
+@dataclass
+class ParsedLibrary:
+    """A library read into N-Triples blocks (one per source file), with its parsed documents."""
+
+    library: Library
+    lexicon: Lexicon
+    documents: dict[str, Document]
+    blocks: list[bytes]
+    seconds: float
+
+    @property
+    def size(self) -> int:
+        return sum(len(b) for b in self.blocks)
+
+
+def parse_library(library: str | Path | Library | None = None, *, workers: int | None = None) -> ParsedLibrary:
+    """Parse every document of a library and turn every source into N-Triples.
+
+    ``workers``: processes that parse documents (default: one per CPU when the library holds at
+    least ``PARALLEL_FROM`` documents; ``GUIDEGRAPH_WORKERS`` overrides).
+    """
+    started = time.perf_counter()
+    lib = library if isinstance(library, Library) else Library.at(library)
+    terminology = turtle_ntriples(lib.terminology_file)
+    lexicon = Lexicon.load(lib.terminology_file)
+    blocks = [turtle_ntriples(ONTOLOGY_DIR / "guideline.ttl"), terminology]
+    blocks += [turtle_ntriples(path) for path in lib.pathway_files()]
+    ids = lib.document_ids()
+    documents: dict[str, Document] = {}
+    for doc_id, doc, block in _parse_documents(lib, ids, lexicon, _workers(workers, len(ids))):
+        documents[doc_id] = doc
+        blocks.append(block)
+    return ParsedLibrary(lib, lexicon, documents, blocks, time.perf_counter() - started)
+
+
+def turtle_ntriples(path: Path) -> bytes:
+    """A Turtle file as N-Triples, parsed by Oxigraph (blank nodes get labels unique to this read).
+
+    A syntax error names the file and line, as :func:`graph.kb.read_turtle` does.
+    """
+    import pyoxigraph as ox
+
+    try:
+        triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=Path(path).resolve().as_uri())
+        return "".join(f"{triple} .\n" for triple in triples).encode("utf-8")
+    except SyntaxError as error:
+        raise InputError(f"cannot read Turtle: {' '.join(str(error).split())}", where=str(path)) from None
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror or error}", where=str(path)) from None
+
+
+def _workers(asked: int | None, documents: int) -> int:
+    if asked is None:
+        asked = int(os.environ.get("GUIDEGRAPH_WORKERS", "0")) or (os.cpu_count() or 1)
+        if documents < PARALLEL_FROM:
+            asked = 1
+    return max(1, min(asked, documents))
+
+
+def _parse_some(library: Library, ids: list[str], lexicon: Lexicon) -> list[tuple[str, Document, bytes]]:
+    from .rdfmodel import document_triples
+
+    out = []
+    for doc_id in ids:
+        doc = parse(library.read_document(doc_id), doc_id=doc_id, lexicon=lexicon)
+        out.append((doc_id, doc, ntriples(document_triples(doc, lexicon))))
+    return out
+
+
+def _parse_documents(library: Library, ids: list[str], lexicon: Lexicon, workers: int):
+    if workers <= 1:
+        return _parse_some(library, ids, lexicon)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(1, len(ids) // (workers * 4))
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+    # fork: the workers inherit the lexicon instead of rebuilding it
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        results = pool.map(_parse_some, [library] * len(chunks), chunks, [lexicon] * len(chunks))
+        return [item for chunk in results for item in chunk]
+
+
+# ---------------------------------------------------------------- building and opening
+
+
+def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: ParsedLibrary | None = None):
+    """Parse ``library`` and load it into ``store`` (emptied first); a persistent store gets its
+    manifest. Returns a KnowledgeBase whose ``timings`` say where the time went."""
+    spec = parse_store(store)
+    from .conflicts import conflict_triples, find_conflicts
+
+    hashes = current_files(parsed.library if parsed else Library.at(library)) if spec.persistent else {}
+    parsed = parsed or parse_library(library)
+    timings = {"parse_s": parsed.seconds}
+    graph = open_store(spec)
+    if spec.persistent:
+        clear_graph(sibling(graph, BUILD_GRAPH))  # the old manifest goes first: a half-done build is never "finished"
+        clear_graph(graph)
+    started = time.perf_counter()
+    if spec.kind == "sparql":
+        # A server is loaded last, from a local stage where conflicts and validation are fast.
+        target, graph = graph, open_store("memory")
+    load_ntriples(graph, parsed.blocks)
+    flush(graph)
+    timings["store_load_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    conflicts = find_conflicts(graph)
+    conflict_block = ntriples(conflict_triples(conflicts))
+    load_ntriples(graph, [conflict_block])
+    timings["conflicts_s"] = time.perf_counter() - started
+    # N-Triples statements loaded: the store's own count (a COUNT over every triple) takes seconds
+    # on a large store, and the sources repeat no triple but by accident.
+    timings["triples"] = sum(block.count(b"\n") for block in parsed.blocks) + conflict_block.count(b"\n")
+    kb = kb_class(graph=graph, library=parsed.library, lexicon=parsed.lexicon, documents=parsed.documents, store=spec.text)
+    kb.conflicts = conflicts
+    entry_index = None
+    if spec.persistent:  # saved with the build: a large store then opens without reading every pathway's entry
+        from .catalogue import catalogue_of
+
+        started = time.perf_counter()
+        entry_index = catalogue_of(kb).index()
+        timings["entry_index_s"] = time.perf_counter() - started
+    if validate:
+        started = time.perf_counter()
+        kb.report = kb.validate()
+        timings["validate_s"] = time.perf_counter() - started
+    if spec.kind == "sparql":
+        started = time.perf_counter()
+        load_ntriples(target, parsed.blocks + [conflict_block])
+        timings["remote_load_s"] = time.perf_counter() - started
+        kb.graph = graph = target
+        kb._cache.pop("catalogue", None)  # it read the local stage
+    if spec.persistent:
+        manifest = LibraryBuild(
+            library=str(parsed.library.root),
+            files=hashes,
+            documents=tuple(sorted(parsed.documents)),
+            triples=timings["triples"],
+            built=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            conflicts_json=json.dumps([c.to_dict() for c in conflicts], ensure_ascii=False),
+            report=kb.report.to_dict() if kb.report is not None else None,
+            entry_index=entry_index,
+        )
+        write_manifest(graph, manifest)
+        kb.build = manifest
+        if spec.kind == "oxigraph":
+            started = time.perf_counter()
+            optimize(graph)
+            timings["optimize_s"] = time.perf_counter() - started
+    kb.timings = timings
+    return kb
+
+
+def open_built(kb_class, store: str | StoreSpec, library=None):
+    """A KnowledgeBase over a store built before, without parsing the library; None when the store
+    holds no finished build (nothing was loaded, or a load stopped half-way).
+
+    Raises
+    ------
+    InputError : the library changed since the build (the message names the files and says to
+        run ``load`` again), or the store was written by another version of guidegraph.
+    """
+    from .validate import Finding, Report
+
+    spec = parse_store(store)
+    started = time.perf_counter()
+    if spec.kind == "oxigraph" and not _is_store_folder(spec.path):
+        return None
+    graph = open_store(spec, read_only=spec.kind == "oxigraph")
+    manifest = read_manifest(graph)
+    if manifest is None:
+        return None
+    load_command = f"guidegraph --store {spec.text} load"
+    if manifest.format_version != FORMAT_VERSION:
+        raise InputError(f"the store was built by another version of guidegraph; run `{load_command}` again", where=spec.where)
+    root = Path(library).expanduser() if library is not None else Path(manifest.library)
+    if library is not None or root.is_dir():
+        lib = Library.at(library if library is not None else root)
+        changed = manifest.changes(lib)
+        if changed:
+            shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+            raise InputError(f"the library changed since the store was built ({shown}); run `{load_command}` again",
+                             where=spec.where)
+        lexicon = Lexicon.load(lib.terminology_file)
+    else:
+        lib = Library(root)  # the library folder is not here: the graph is served as built
+        lexicon = Lexicon.from_graph(graph)
+    kb = kb_class(graph=graph, library=lib, lexicon=lexicon, documents=LazyDocuments(lib, manifest.documents, lexicon),
+                  store=spec.text)
+    kb.conflicts = LazyList(manifest.conflict_list)
+    if manifest.report is not None:
+        kb.report = Report(tuple(Finding(**f) for f in manifest.report["findings"]))
+    kb.build = manifest  # graph.catalogue reads its entry index from here
+    kb.timings = {"open_s": time.perf_counter() - started}
+    return kb
+
+
+def _is_store_folder(path: Path) -> bool:
+    """An existing Oxigraph (RocksDB) folder; anything else is refused rather than written into."""
+    if not path.exists():
+        return False
+    if not path.is_dir():
+        raise InputError("is a file, not an Oxigraph store folder", where=str(path))
+    if (path / "CURRENT").exists():
+        return True
+    if any(path.iterdir()):
+        raise InputError("is a folder that holds other files, not an Oxigraph store", where=str(path))
+    return False
+
+
+class LazyList(Sequence):
+    """A list made on first use (an opened store's conflicts: read when a view asks for them)."""
+
+    def __init__(self, make):
+        self._make, self._items = make, None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = self._make()
+        return self._items
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, Sequence)) else NotImplemented
+
+
+class LazyDocuments(Mapping):
+    """The parsed documents of an opened store, each parsed from the library on first use.
+
+    Only views of a document's own lines need them (the reader, the TriG export); when the library
+    folder is not on this machine they raise an error that says so.
+    """
+
+    def __init__(self, library: Library, ids, lexicon: Lexicon):
+        self._library, self._ids, self._lexicon = library, tuple(ids), lexicon
+        self._parsed: dict[str, Document] = {}
+
+    def __getitem__(self, doc_id: str) -> Document:
+        if doc_id not in self._ids:
+            raise KeyError(doc_id)
+        if doc_id not in self._parsed:
+            if not self._library.root.is_dir():
+                raise InputError(f"the library folder {self._library.root} is not here: the document's own lines "
+                                 "cannot be shown (the graph can still be queried)")
+            self._parsed[doc_id] = parse(self._library.read_document(doc_id), doc_id=doc_id, lexicon=self._lexicon)
+        return self._parsed[doc_id]
+
+    def __iter__(self):
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+def load_summary(kb) -> str:
+    """One line on what a build did and where the time went."""
+    t = kb.timings
+    phases = ", ".join(f"{name} {t[key]:.1f} s" for key, name in (
+        ("parse_s", "parse"), ("store_load_s", "store load"), ("conflicts_s", "conflicts"),
+        ("validate_s", "validation"), ("remote_load_s", "upload"), ("optimize_s", "compaction")) if key in t)
+    total = sum(t[key] for key in ("parse_s", "store_load_s", "conflicts_s", "validate_s", "remote_load_s", "optimize_s") if key in t)
+    return (f"loaded {len(kb.documents)} documents, {t['triples']:,} triples into {kb.store} in {total:.1f} s "
+            f"({phases}); {len(kb.conflicts)} conflict(s)")

@@ -1,0 +1,244 @@
+"""The pathway catalogue: which pathways can apply to a patient, and their decision graphs.
+
+``recommend`` must not walk the whole library for one patient. The catalogue reads, once per load,
+an index over the pathways' entry criteria: for every branch that leaves an entry node, one
+necessary comparison of a choice fact ("condition is lupus_nephritis or sle_extrarenal"), taken
+from the top level of its criterion. A pathway whose every entry branch has such a comparison that
+is false for the patient cannot apply (its entry is false), so it is not even built. Everything
+else is a candidate, and :func:`graph.pathway.traverse` decides as before; the index only ever
+leaves out pathways whose entry is false, so results do not change.
+
+Decision graphs are built on first use and kept for the life of the knowledge base. They are read
+from a small local copy of each pathway's part of the graph (one ``CONSTRUCT`` for a batch of
+pathways), so the engine's many small lookups never go to the store: that is what makes a SPARQL
+server usable at all (blank nodes cannot be asked for over the protocol) and an on-disk store fast.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from rdflib import Graph, URIRef
+
+from .pathway import Pathway, load_pathways
+from .store import is_oxigraph, is_remote, pyoxigraph_store
+
+_PREFIXES = """PREFIX gg: <https://w3id.org/guidegraph/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX sh: <http://www.w3.org/ns/shacl#>
+"""
+
+# One necessary comparison per entry branch: the criterion itself or a member of its top-level
+# allOf, comparing a fact with plain strings (the values of a choice fact). Property paths here
+# start from bound nodes: Oxigraph evaluates an unanchored rdf:rest* over every list of the graph.
+_COMPARISON = """?leaf gg:fact ?fact ; gg:operator ?operator ; gg:value ?value . ?fact gg:key ?key .
+    FILTER (?operator IN (gg:equals, gg:in) && isLiteral(?value) && DATATYPE(?value) = xsd:string && LANG(?value) = "")"""
+_ENTRY_QUERY = _PREFIXES + """
+SELECT ?pathway ?guideline ?branch ?leaf ?key ?value WHERE {
+  { ?pathway a gg:Pathway ; gg:entry ?entry .
+    OPTIONAL { ?pathway gg:guideline ?document . ?document dcterms:identifier ?guideline }
+    OPTIONAL { ?entry gg:branch ?branch } }
+  UNION { ?pathway a gg:Pathway ; gg:entry ?entry . ?entry gg:branch ?branch . ?branch gg:when ?leaf .
+    %s }
+  UNION { ?pathway a gg:Pathway ; gg:entry ?entry . ?entry gg:branch ?branch . ?branch gg:when ?criterion .
+    ?criterion gg:allOf ?list . ?list rdf:rest* ?cell . ?cell rdf:first ?leaf .
+    %s }
+}""" % (_COMPARISON, _COMPARISON)
+
+# A batch of pathways' decision layer: the pathways, their guidelines' ids, the nodes reachable
+# from the entries, their branches, the criteria with their RDF lists, the facts' keys, and the
+# source lines of the statements the nodes recommend (the engine orders siblings by them). The
+# VALUES block is repeated in every branch of the UNION: each branch is evaluated on its own.
+_PATHWAY_PARTS = (
+    "?pathway ?p ?o . BIND (?pathway AS ?s)",
+    "?pathway gg:guideline ?s . ?s dcterms:identifier ?o . BIND (dcterms:identifier AS ?p)",
+    "?pathway gg:entry/(gg:branch/gg:to)* ?s . ?s ?p ?o",
+    "?pathway gg:entry/(gg:branch/gg:to)*/gg:branch ?s . ?s ?p ?o",
+    "?pathway gg:entry/(gg:branch/gg:to)*/gg:branch/gg:when ?criterion . "
+    "?criterion (gg:allOf|gg:anyOf|gg:not|rdf:first|rdf:rest)* ?s . ?s ?p ?o",
+    "?pathway gg:entry/(gg:branch/gg:to)*/gg:branch/gg:when ?criterion . "
+    "?criterion (gg:allOf|gg:anyOf|gg:not|rdf:first|rdf:rest)*/gg:fact ?s . ?s gg:key ?o . BIND (gg:key AS ?p)",
+    "?pathway gg:entry/(gg:branch/gg:to)*/gg:recommends ?s . ?s gg:sourceLine ?o . BIND (gg:sourceLine AS ?p)",
+)
+
+
+def _pathways_query(iris: list[str]) -> str:
+    values = "VALUES ?pathway { " + " ".join(f"<{_checked_iri(iri)}>" for iri in iris) + " }"
+    parts = "\n  UNION ".join(f"{{ {values} {part} }}" for part in _PATHWAY_PARTS)
+    return _PREFIXES + "CONSTRUCT { ?s ?p ?o } WHERE {\n  " + parts + "\n}"
+
+
+# The declared patient facts with the RDF lists of their ordered values (sh:in).
+_FACTS_QUERY = _PREFIXES + """
+CONSTRUCT { ?s ?p ?o } WHERE {
+  { ?s a gg:PatientFact ; ?p ?o }
+  UNION { ?fact a gg:PatientFact ; sh:in/rdf:rest* ?s . ?s ?p ?o }
+}"""
+
+BATCH = 200  # pathways per CONSTRUCT: one round trip for a patient's candidates
+
+
+class Catalogue:
+    """The pathways of one knowledge base graph: an entry index and decision graphs built on use.
+
+    Examples
+    --------
+    >>> from graph import KnowledgeBase
+    >>> catalogue = Catalogue(KnowledgeBase.load(validate=False).graph)
+    >>> [p.guideline for p in catalogue.candidates({"condition": "autoimmune_hepatitis"})]
+    ['autoimmune-tacrolimus-rebound']
+    >>> len(catalogue.candidates({}))  # nothing known: every pathway may apply
+    2
+    """
+
+    def __init__(self, graph: Graph, *, index: dict | None = None):
+        self.graph = graph
+        self._built: dict[str, Pathway | None] = {}
+        self._order: dict[str, tuple[str, str]] = {}  # pathway -> (guideline id, iri): the engine's order
+        self._always: set[str] = set()  # pathways with an entry branch the index cannot rule out
+        self._by_fact: dict[str, dict[str, set[str]]] = {}  # fact key -> value -> pathways
+        self._on_fact: dict[str, set[str]] = {}  # fact key -> every pathway indexed under it
+        if index is None:
+            self._read_entries()
+        else:  # an index saved with a build (graph.build): opening a large store reads it, not the graph
+            self._order = {iri: (guideline, iri) for iri, guideline in index["pathways"].items()}
+            self._always = set(index["always"])
+            self._by_fact = {key: {value: set(ps) for value, ps in values.items()} for key, values in index["by_fact"].items()}
+            self._on_fact = {key: set().union(*values.values()) for key, values in self._by_fact.items()}
+
+    def index(self) -> dict:
+        """The entry index as plain JSON data (``Catalogue(graph, index=...)`` reads it back)."""
+        return {
+            "pathways": {iri: guideline for iri, (guideline, _) in sorted(self._order.items())},
+            "always": sorted(self._always),
+            "by_fact": {key: {value: sorted(ps) for value, ps in sorted(values.items())} for key, values in sorted(self._by_fact.items())},
+        }
+
+    def _read_entries(self) -> None:
+        branches: dict[str, dict[str, dict[str, dict[str, set[str]]]]] = {}  # pathway -> branch -> leaf -> key -> values
+        for row in self.graph.query(_ENTRY_QUERY):
+            pathway = str(row.pathway)
+            if row.guideline is not None or pathway not in self._order:
+                self._order[pathway] = (str(row.guideline) if row.guideline is not None else "", pathway)
+            found = branches.setdefault(pathway, {})
+            if row.branch is None:
+                continue
+            leaves = found.setdefault(str(row.branch), {})
+            if row.leaf is not None:
+                leaves.setdefault(str(row.leaf), {}).setdefault(str(row.key), set()).add(str(row.value))
+        for pathway, found in branches.items():
+            if not found:
+                self._always.add(pathway)  # an entry without branches applies to everyone
+            for leaves in found.values():
+                comparisons = [(key, values) for by_key in leaves.values() for key, values in by_key.items()]
+                if not comparisons:
+                    self._always.add(pathway)
+                    continue
+                # Any one necessary comparison will do; the condition is the most selective.
+                key, values = min(comparisons, key=lambda kv: (kv[0] != "condition", kv[0], sorted(kv[1])))
+                for value in values:
+                    self._by_fact.setdefault(key, {}).setdefault(value, set()).add(pathway)
+                self._on_fact.setdefault(key, set()).add(pathway)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def candidate_iris(self, facts: Mapping) -> list[str]:
+        """The pathways whose entry is not false for these facts, in the engine's order."""
+        chosen = set(self._always)
+        for key, pathways in self._on_fact.items():
+            value = facts.get(key)
+            if not isinstance(value, str):  # unknown (or not a string): no pathway ruled out on it
+                chosen |= pathways
+            else:
+                chosen |= self._by_fact[key].get(value, set())
+        return sorted(chosen, key=self._order.__getitem__)
+
+    def candidates(self, facts: Mapping) -> list[Pathway]:
+        """The decision graphs of the pathways that can apply to these facts (built on first use)."""
+        return [p for p in self.pathways(self.candidate_iris(facts)) if p is not None]
+
+    def pathways(self, iris: Iterable[str]) -> list[Pathway | None]:
+        """Decision graphs by pathway IRI, built in batches on first use (None: a pathway the
+        engine leaves out, such as one with a cycle, which validate reports)."""
+        iris = list(iris)
+        missing = [iri for iri in iris if iri not in self._built]
+        for start in range(0, len(missing), BATCH):
+            batch = missing[start : start + BATCH]
+            built = load_pathways(self.layer(batch))
+            self._built.update({iri: built.get(iri) for iri in batch})
+        return [self._built[iri] for iri in iris]
+
+    def all(self) -> dict[str, Pathway]:
+        """Every pathway, in the engine's order (exports and checks that need them all)."""
+        iris = sorted(self._order, key=self._order.__getitem__)
+        return {iri: p for iri, p in zip(iris, self.pathways(iris)) if p is not None}
+
+    def layer(self, iris: list[str]) -> Graph:
+        """The decision layer of these pathways as a local graph."""
+        return _local(self.graph, _pathways_query(iris))
+
+
+def facts_graph(graph: Graph) -> Graph:
+    """The declared patient facts (with their ordered value lists) as a local graph."""
+    if is_oxigraph(graph) or is_remote(graph):
+        return _local(graph, _FACTS_QUERY)
+    # rdflib's engine evaluates rdf:rest* recursively: a list of thousands of values (a large
+    # library's conditions) passes Python's recursion limit. Its store is local: walk it instead.
+    from rdflib.namespace import RDF
+    from rdflib.plugins.stores.memory import SimpleMemory
+    from rdflib.term import BNode
+
+    from .vocab import GG
+
+    local = Graph(store=SimpleMemory())
+    todo, seen = list(graph.subjects(RDF.type, GG.PatientFact)), set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for triple in graph.triples((node, None, None)):
+            local.store.add(triple, local)
+            if isinstance(triple[2], BNode):
+                todo.append(triple[2])
+    return local
+
+
+def _local(graph: Graph, query: str) -> Graph:
+    """A CONSTRUCT's triples in a local graph (rdflib's SimpleMemory: about five times faster to
+    fill and read than its default store, and nothing here needs contexts). On Oxigraph the query
+    goes to pyoxigraph directly: oxrdflib's conversion of the result costs ten times the query."""
+    from rdflib.plugins.stores.memory import SimpleMemory
+
+    local = Graph(store=SimpleMemory())
+    store = local.store
+    if is_oxigraph(graph):
+        import pyoxigraph as ox
+
+        from .sparql import from_ox
+
+        result = pyoxigraph_store(graph).query(query, default_graph=ox.NamedNode(str(graph.identifier)))
+        for triple in result:  # no memo of terms: hashing a pyoxigraph term costs more than converting it
+            store.add((from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)), local)
+    else:
+        for triple in graph.query(query):
+            store.add(triple, local)
+    return local
+
+
+def _checked_iri(iri: str) -> str:
+    # IRIs come from the graph itself; one that could break out of <...> is refused, never spliced.
+    if any(c in iri for c in '<>"{}|^`\\ \n'):
+        raise ValueError(f"not an IRI that can be written in a query: {iri!r}")
+    return iri
+
+
+def catalogue_of(kb) -> Catalogue:
+    """The knowledge base's catalogue, read once per load (an opened store's from its manifest)."""
+    if "catalogue" not in kb._cache:
+        saved = getattr(kb.build, "entry_index", None)
+        kb._cache["catalogue"] = Catalogue(kb.graph, index=saved)
+    return kb._cache["catalogue"]

@@ -1,0 +1,110 @@
+"""The benchmark: a small run (sizes 10 and 50) writes valid JSON with every key, and the targets
+are judged from the measured rows (never by timing inside a unit test)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from graph.bench import JSON_KEYS, bench_patients, check_targets, format_table
+from graph.cli import main
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """One small benchmark through the CLI: its JSON rows and its printed report."""
+    out = tmp_path_factory.mktemp("bench") / "bench.json"
+    capture = pytest.MonkeyPatch()
+    import io
+    import sys
+
+    printed = io.StringIO()
+    capture.setattr(sys, "stdout", printed)
+    try:
+        code = main(["bench", "--sizes", "10,50", "--stores", "memory,oxigraph,rdflib", "--patients", "3",
+                     "--repeat", "1", "--query-repeat", "1", "--queries", "statements-citing,incomplete-guidelines",
+                     "--json", str(out)])
+    finally:
+        capture.undo()
+    return code, json.loads(out.read_text(encoding="utf-8")), printed.getvalue()
+
+
+def test_a_small_run_writes_a_row_per_size_and_store_with_every_key(run):
+    code, rows, _ = run
+    assert code == 0
+    assert [(r["store"], r["guidelines"]) for r in rows] == [
+        (store, size) for size in (10, 50) for store in ("memory", "oxigraph", "rdflib")
+    ]
+    for row in rows:
+        missing = [key for key in JSON_KEYS if row.get(key) is None]
+        assert not missing, (row["store"], row["guidelines"], missing)
+        assert row["load_s"] > 0 and row["rss_mb"] > 10
+        assert row["recommend_p50_ms"] <= row["recommend_p95_ms"]
+        assert row["sparql_p50_ms"] <= row["sparql_p95_ms"]
+        assert set(row["queries_ms"]) == {"statements-citing", "incomplete-guidelines"}
+
+
+def test_the_graph_grows_with_the_library_and_every_store_loads_the_same_triples(run):
+    _, rows, _ = run
+    triples = {(r["guidelines"], r["store"]): r["triples"] for r in rows}
+    for size in (10, 50):
+        assert len({triples[(size, store)] for store in ("memory", "oxigraph", "rdflib")}) == 1
+    assert triples[(50, "memory")] > 4 * triples[(10, "memory")]
+
+
+def test_the_on_disk_store_is_measured_as_it_is_opened_again(run):
+    _, rows, _ = run
+    disk = [r for r in rows if r["store"] == "oxigraph"]
+    assert all(r["open_s"] is not None and r["store_size_mb"] > 0 for r in disk)
+
+
+def test_the_report_prints_the_table_and_every_target(run):
+    _, _, printed = run
+    assert printed.startswith("| store | guidelines | triples |")
+    assert "NOT RUN recommend p95 < 50 ms at 1,000 guidelines (memory)" in printed
+    assert printed.count("NOT RUN") == len(check_targets([]))
+
+
+def _row(store, size, **values):
+    row = {key: 1.0 for key in JSON_KEYS} | {"store": store, "guidelines": size, "recommend_cold_p95_ms": 1.0,
+                                             "bulk_triples_per_s": 300_000, "open_s": 0.5,
+                                             "queries_ms": {"a": 1.0, "b": 2.0}}
+    return row | values
+
+
+def test_targets_pass_and_fail_on_the_measured_numbers():
+    fast = [_row("memory", 1000, recommend_p95_ms=12.0, sparql_p95_ms=40.0),
+            _row("rdflib", 1000, sparql_p95_ms=4000.0, queries_ms={"a": 90.0, "b": 200.0}),
+            _row("oxigraph", 10000, open_s=0.4, recommend_p95_ms=30.0)]
+    status = {c.name: c.status for c in check_targets(fast)}
+    assert status["recommend p95 < 50 ms at 1,000 guidelines (memory)"] == "PASS"
+    assert status["saved queries >= 30x faster than rdflib's memory store at 1,000 guidelines"] == "PASS"
+    assert status["on-disk store of 10,000 guidelines opens in < 2 s"] == "PASS"
+    assert status["recommend p95 < 50 ms at 1,000 guidelines (oxigraph)"] == "NOT RUN"
+    slow = [_row("memory", 1000, recommend_p95_ms=80.0, sparql_p95_ms=400.0, bulk_triples_per_s=150_000),
+            _row("rdflib", 1000, sparql_p95_ms=4000.0)]
+    status = {c.name: c.status for c in check_targets(slow)}
+    assert status["recommend p95 < 50 ms at 1,000 guidelines (memory)"] == "FAIL"
+    assert status["saved queries p95 < 100 ms at 1,000 guidelines (memory)"] == "FAIL"
+    assert status["bulk load >= 200,000 triples/s at 1,000 guidelines (memory)"] == "FAIL"
+    assert status["saved queries >= 30x faster than rdflib's memory store at 1,000 guidelines"] == "FAIL"
+
+
+def test_patients_are_fixed_for_a_library_and_spread_over_its_families():
+    families = [{"conditions": {"vasculitis": f"vasculitis_f{i}", "lupus_nephritis": f"lupus_nephritis_f{i}"}} for i in range(10)]
+    patients = bench_patients(families, 12)
+    assert patients == bench_patients(families, 12)
+    assert len({p["condition"] for p in patients}) > 5
+
+
+def test_the_table_shows_a_dash_for_what_was_not_measured():
+    header, _, line = format_table([_row("memory", 10, open_s=None, load_s=2.5)]).splitlines()
+    cells = dict(zip([c.strip() for c in header.split("|")], [c.strip() for c in line.split("|")]))
+    assert (cells["open s"], cells["load s"], cells["store"]) == ("–", "2.5", "memory")
+
+
+@pytest.mark.parametrize("argv", [["bench", "--sizes", "10,x"], ["bench", "--stores", "postgres"], ["bench", "--sizes", "0"]])
+def test_bad_bench_options_are_input_errors(argv, capsys):
+    assert main(argv) == 2
+    assert capsys.readouterr().err.startswith("guidegraph: error:")

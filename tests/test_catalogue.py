@@ -1,0 +1,72 @@
+"""The pathway catalogue: recommend walks only the pathways whose entry can hold for a patient,
+builds each decision graph once per load, and gives the answers a walk of every pathway gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.bench import bench_patients
+from graph.catalogue import Catalogue, catalogue_of
+from graph.kb import KnowledgeBase
+from graph.synthetic import generate_library, read_library_info
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    return generate_library(12, seed=5, out_dir=tmp_path_factory.mktemp("twelve"))
+
+
+@pytest.fixture(scope="module")
+def kb(library):
+    return KnowledgeBase.load(library.root, validate=False)
+
+
+def _conditions_of(kb, iri: str) -> set[str]:
+    """Every condition value the pathway's entry branches compare with, read from the graph."""
+    query = """PREFIX gg: <https://w3id.org/guidegraph/ontology#>
+    SELECT DISTINCT ?p ?value WHERE { ?p gg:entry/gg:branch/gg:when/(gg:allOf|gg:anyOf|rdf:first|rdf:rest)* ?c .
+                                   ?c gg:fact/gg:key "condition" ; gg:value ?value }"""
+    from rdflib import URIRef
+
+    return {str(row.value) for row in kb.graph.query(query, initBindings={"p": URIRef(iri)})}
+
+
+def test_a_patient_with_a_condition_gets_only_the_pathways_that_can_take_that_condition(kb):
+    catalogue = Catalogue(kb.graph)
+    assert len(catalogue) == 12
+    families = read_library_info(kb.library.root).families
+    condition = families[1]["conditions"]["lupus_nephritis"]
+    chosen = catalogue.candidate_iris({"condition": condition})
+    assert 1 <= len(chosen) < len(catalogue)
+    for iri in catalogue.candidate_iris({}):
+        assert (iri in chosen) == (condition in _conditions_of(kb, iri)), iri
+
+
+def test_nothing_known_leaves_every_pathway_a_candidate(kb):
+    assert len(Catalogue(kb.graph).candidate_iris({})) == 12
+
+
+def test_decision_graphs_are_built_once_and_only_for_candidates(kb):
+    catalogue = Catalogue(kb.graph)
+    condition = next(iter(read_library_info(kb.library.root).families[0]["conditions"].values()))
+    first = catalogue.candidates({"condition": condition})
+    assert set(catalogue._built) == set(catalogue.candidate_iris({"condition": condition}))
+    again = catalogue.candidates({"condition": condition})
+    assert all(a is b for a, b in zip(first, again))  # the same objects: not read from the graph again
+
+
+def test_the_index_never_changes_an_answer(kb, monkeypatch):
+    patients = bench_patients(read_library_info(kb.library.root).families, 14)
+    indexed = [kb.recommend(p).to_dict() for p in patients]
+    every = KnowledgeBase.load(kb.library.root, validate=False)
+    catalogue = catalogue_of(every)
+    monkeypatch.setattr(catalogue, "candidate_iris", lambda facts: sorted(catalogue._order, key=catalogue._order.__getitem__))
+    assert [every.recommend(p).to_dict() for p in patients] == indexed
+    assert any(r["recommendations"] for r in indexed)
+
+
+def test_an_index_saved_with_a_build_reads_back_the_same(kb):
+    catalogue = Catalogue(kb.graph)
+    again = Catalogue(kb.graph, index=catalogue.index())
+    for facts in ({}, {"condition": "lupus_nephritis"}, *bench_patients(read_library_info(kb.library.root).families, 7)):
+        assert again.candidate_iris(facts) == catalogue.candidate_iris(facts)

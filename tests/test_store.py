@@ -1,0 +1,197 @@
+"""Store back-ends: Oxigraph in memory, Oxigraph on disk, a SPARQL 1.1 server (an `oxigraph serve`
+started for these tests), and rdflib's memory store; the same answers on each, and a persistent
+store that opens without parsing the library and notices when the library changed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from graph.bench import OxigraphServer
+from graph.build import LazyDocuments
+from graph.cli import main
+from graph.errors import InputError
+from graph.export.rdf import canonical_literal
+from graph.kb import KnowledgeBase
+from graph.library import Library
+from graph.sparql import QueryRefused, saved_queries
+from graph.store import _chunks, nt_term, parse_store
+
+CASES = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((Path(__file__).parent / "cases").glob("*.yaml"))}
+# A value for each required saved-query parameter (the CLI's --bind examples).
+BINDINGS = {"ref": 5, "drug": "MMF"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    running = OxigraphServer(tmp_path_factory.mktemp("oxigraph-server"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def disk_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("disk") / "kb.db"
+    KnowledgeBase.load(store=f"oxigraph:{path}", rebuild=True, validate=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def stores(server, disk_path) -> dict[str, KnowledgeBase]:
+    """Every back-end, each opened the way a second command opens it (not the build's own object)."""
+    KnowledgeBase.load(store=f"sparql:{server.url}", rebuild=True, validate=False)
+    return {
+        "oxigraph-disk": KnowledgeBase.load(store=f"oxigraph:{disk_path}", validate=False),
+        "sparql-server": KnowledgeBase.load(store=f"sparql:{server.url}", validate=False),
+        "rdflib": KnowledgeBase.load(store="rdflib", validate=False),
+    }
+
+
+STORE_NAMES = ("oxigraph-disk", "sparql-server", "rdflib")
+
+
+# ---------------------------------------------------------------- specs
+
+
+def test_store_specs_name_their_kind_and_endpoints(tmp_path):
+    assert parse_store("memory").kind == "memory" and not parse_store("memory").persistent
+    assert parse_store(f"oxigraph:{tmp_path}/kb.db").path == tmp_path / "kb.db"
+    spec = parse_store("sparql:http://127.0.0.1:3030/ds/sparql")
+    assert (spec.query_url, spec.update_url) == ("http://127.0.0.1:3030/ds/sparql", "http://127.0.0.1:3030/ds/sparql")
+    assert parse_store("sparql:http://127.0.0.1:7878/").query_url == "http://127.0.0.1:7878/query"
+
+
+@pytest.mark.parametrize("spec", ["postgres", "oxigraph:", "sparql:ftp://host/x", "sparql:nohost"])
+def test_an_unknown_store_is_an_input_error_that_lists_the_kinds(spec):
+    with pytest.raises(InputError, match="store"):
+        parse_store(spec)
+
+
+def test_an_unreachable_server_is_one_clear_error(capsys):
+    code = main(["--store", "sparql:http://127.0.0.1:9/", "stats"])  # port 9: discard, nothing listens
+    assert code == 2
+    assert "cannot reach the SPARQL server" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- parity
+
+
+@pytest.mark.parametrize("store", STORE_NAMES)
+@pytest.mark.parametrize("case_id", sorted(CASES))
+def test_golden_case_gives_the_same_result_on_every_store(kb, stores, store, case_id):
+    facts = CASES[case_id]["facts"]
+    assert stores[store].recommend(facts).to_dict() == kb.recommend(facts).to_dict()
+
+
+def _rows(result) -> list[tuple]:
+    # One spelling per literal (Oxigraph writes "x"^^xsd:string and canonical numbers; rdflib keeps
+    # the file's): the values compared, not their spelling.
+    return [tuple(canonical_literal(term) for term in row) for row in result.rows]
+
+
+@pytest.mark.parametrize("store", STORE_NAMES)
+@pytest.mark.parametrize("name", [q.name for q in saved_queries()])
+def test_saved_query_gives_the_same_rows_on_every_store(kb, stores, store, name):
+    query = next(q for q in saved_queries() if q.name == name)
+    bindings = {p.name: BINDINGS[p.name] for p in query.parameters if p.required}
+    expected = _rows(kb.query(query.text, bindings=bindings, max_rows=100_000))
+    assert expected, f"{name} finds nothing on the seed library: a parity test of nothing"
+    assert _rows(stores[store].query(query.text, bindings=bindings, max_rows=100_000)) == expected
+
+
+def test_stats_and_conflicts_are_the_same_on_every_store(kb, stores):
+    for store in STORE_NAMES:
+        assert stores[store].stats() == kb.stats(), store
+        assert [c.to_dict() for c in stores[store].conflicts] == [c.to_dict() for c in kb.conflicts], store
+
+
+@pytest.mark.parametrize("store", STORE_NAMES)
+def test_exports_are_byte_identical_on_every_store(kb, stores, store):
+    from graph.export.rdf import serialize_library
+    from graph.export.tree import export_tree
+
+    assert serialize_library(stores[store], "nt") == serialize_library(kb, "nt")
+    assert export_tree(stores[store], fmt="mermaid") == export_tree(kb, fmt="mermaid")
+
+
+def test_a_remote_store_still_refuses_service_and_updates(stores):
+    remote = stores["sparql-server"]
+    with pytest.raises(QueryRefused):
+        remote.query("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    with pytest.raises(QueryRefused):
+        remote.query("DELETE WHERE { ?s ?p ?o }")
+    assert remote.query("ASK { ?s a gg:Pitfall }").boolean is True  # the knowledge graph is still there
+
+
+# ---------------------------------------------------------------- a persistent store
+
+
+def test_an_opened_store_reads_its_manifest_instead_of_parsing(stores, kb):
+    opened = stores["oxigraph-disk"]
+    assert "open_s" in opened.timings and "parse_s" not in opened.timings
+    assert isinstance(opened.documents, LazyDocuments)
+    assert sorted(opened.documents) == sorted(kb.documents)
+    assert opened.build.documents == tuple(sorted(kb.documents))
+
+
+def test_the_reader_parses_a_document_of_an_opened_store_on_first_use(stores, kb):
+    doc = stores["oxigraph-disk"].documents["lupus-tacrolimus-rebound"]
+    assert doc.to_dict() == kb.documents["lupus-tacrolimus-rebound"].to_dict()
+
+
+def test_a_changed_library_is_detected_and_load_is_asked_for(tmp_path):
+    library = tmp_path / "library"
+    shutil.copytree(Library.at(None).root, library)
+    store = f"oxigraph:{tmp_path / 'kb.db'}"
+    KnowledgeBase.load(library, store=store, validate=False)
+    document = library / "lupus-tacrolimus-rebound.txt"
+    document.chmod(0o644)
+    document.write_text(document.read_text(encoding="utf-8").rstrip("\n") + "\n- A new bullet 1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"lupus-tacrolimus-rebound\.txt \(changed\).*load"):
+        KnowledgeBase.load(library, store=store, validate=False)
+    rebuilt = KnowledgeBase.load(library, store=store, validate=False, rebuild=True)
+    assert rebuilt.stats()["statements"] == 81
+
+
+def test_a_folder_that_is_not_a_store_is_never_written_into(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(InputError, match="not an Oxigraph store"):
+        KnowledgeBase.load(store=f"oxigraph:{tmp_path}", validate=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_load_builds_a_persistent_store_and_refuses_a_memory_one(tmp_path, capsys):
+    assert main(["--store", f"oxigraph:{tmp_path / 'kb.db'}", "load", "--no-validate"]) == 0
+    assert "loaded 2 documents" in capsys.readouterr().out
+    assert main(["--store", f"oxigraph:{tmp_path / 'kb.db'}", "stats", "--format", "json"]) == 0
+    assert '"statements": 80' in capsys.readouterr().out
+    assert main(["load"]) == 2
+    assert "persistent store" in capsys.readouterr().err
+
+
+def test_the_store_option_defaults_to_the_environment(monkeypatch, tmp_path):
+    from graph.cli import build_parser
+
+    monkeypatch.setenv("GUIDEGRAPH_STORE", f"oxigraph:{tmp_path}")
+    assert build_parser().parse_args(["stats"]).store == f"oxigraph:{tmp_path}"
+
+
+# ---------------------------------------------------------------- N-Triples and loading
+
+
+def test_n_triples_terms_escape_what_would_break_a_line():
+    import pyoxigraph as ox
+    from rdflib import Literal, URIRef
+
+    text = 'a "quoted" \\ back\nslash'
+    line = f"{nt_term(URIRef('http://e/s'))} {nt_term(URIRef('http://e/p'))} {nt_term(Literal(text))} .\n"
+    (triple,) = ox.parse(line.encode(), format=ox.RdfFormat.N_TRIPLES)
+    assert triple.object.value == text
+
+
+def test_update_chunks_never_split_a_source():
+    blocks = [b"a" * 5, b"b" * 5, b"c" * 12, b"d"]
+    assert list(_chunks(blocks, 10)) == [b"a" * 5 + b"b" * 5, b"c" * 12, b"d"]
