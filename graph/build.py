@@ -308,6 +308,9 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
     spec = parse_store(store)
     from .conflicts import conflict_triples, find_conflicts
 
+    if spec.kind == "oxigraph":
+        _is_store_folder(spec.path)  # refuses a file, or a folder of other files, before anything is written
+
     hashes = current_files(parsed.library if parsed else Library.at(library)) if spec.persistent else {}
     parsed = parsed or parse_library(library)
     timings = {"parse_s": parsed.seconds}

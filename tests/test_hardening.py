@@ -595,6 +595,42 @@ def test_an_output_that_cannot_be_written_is_refused_and_nothing_changes(writer,
     assert folder_hash(outputs) == before
 
 
+@pytest.mark.parametrize("bad", list(BadOutput), ids=lambda b: b.name.lower())
+def test_bench_refuses_a_bad_json_path_before_measuring_anything(bad, tmp_path, capsys, monkeypatch):
+    import graph.bench
+
+    monkeypatch.setattr(graph.bench, "run_benchmark", lambda **_: pytest.fail("measured before checking --json"))
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    (outputs / "existing.txt").write_text("keep me\n", encoding="utf-8")
+    (outputs / "folder").mkdir()
+    target = bad.make(outputs)
+    before = folder_hash(outputs)
+    code, out, err = run(capsys, "bench", "--sizes", "10", "--json", target, *(["--force"] if bad.force else []))
+    assert_one_line_error(code, out, err, REFUSED, bad.words, str(target))
+    assert folder_hash(outputs) == before
+
+
+@pytest.mark.parametrize("command", [["stats"], ["load"]], ids=["open", "load"])
+def test_a_store_path_that_is_a_file_is_refused_and_left_alone(command, tmp_path, capsys):
+    not_a_store = tmp_path / "kb.db"
+    not_a_store.write_text("my notes\n", encoding="utf-8")
+    code, out, err = run(capsys, "--store", f"oxigraph:{not_a_store}", *command)
+    assert_one_line_error(code, out, err, REFUSED, "is a file", str(not_a_store))
+    assert not_a_store.read_text(encoding="utf-8") == "my notes\n"
+
+
+@pytest.mark.parametrize("command", [["stats"], ["load"]], ids=["open", "load"])
+def test_a_store_path_that_holds_other_files_is_refused_and_left_alone(command, tmp_path, capsys):
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine\n", encoding="utf-8")
+    before = folder_hash(folder)
+    code, out, err = run(capsys, "--store", f"oxigraph:{folder}", *command)
+    assert_one_line_error(code, out, err, REFUSED, "holds other files", str(folder))
+    assert folder_hash(folder) == before
+
+
 @pytest.mark.parametrize("writer", list(Writer), ids=lambda w: w.name.lower())
 @pytest.mark.parametrize("existing", [False, True], ids=["new", "replaced"])
 def test_a_write_that_fails_half_way_leaves_no_half_file(writer, existing, loaded, tmp_path, capsys, full_disk):
