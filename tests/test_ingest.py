@@ -216,6 +216,33 @@ def test_third_document_in_the_same_format(lexicon):
     assert (target.low, target.high, target.unit, target.stated_as[2]) == (5, 8, "ng/mL", "nmol/L")
 
 
+def test_third_document_quantities_are_exactly_these(lexicon):
+    """The same standard as the seeds' quantity table: every dose, target and duration of the
+    third document, and nothing more."""
+    doc = parse((DATA / "format-sample.txt").read_text(encoding="utf-8"), doc_id="format-sample", lexicon=lexicon)
+    found = {
+        s.line: (
+            [(d.drug, d.low, d.high, d.unit, d.route, d.frequency, d.comparator) for d in s.extraction.doses],
+            [(t.low, t.high, t.unit) for t in s.extraction.targets],
+            [(d.low, d.high, d.unit, d.qualifier) for d in s.extraction.durations],
+        )
+        for s in doc.statements
+        if s.extraction.doses or s.extraction.targets or s.extraction.durations
+    }
+    assert found == {
+        5: ([("cyclophosphamide", 500, 500, "mg", "IV", "0.5/wk", None)], [], []),  # every 2 weeks is its frequency
+        6: ([("rituximab", 375, 375, "mg/m2", None, "1/wk", None)], [], [(4, 4, "wk", "for")]),
+        7: ([("prednisone", 1, 1, "mg/kg/d", None, None, None), ("prednisone", 60, 60, "mg/d", None, None, "<=")], [], []),
+        9: ([], [], [(3, 3, "mo", "after")]),
+        10: ([("mycophenolate mofetil", 1, 1, "g", None, "2/d", None)], [], []),
+        11: ([("azathioprine", 1.5, 1.5, "mg/kg/d", None, None, None)], [], []),
+        14: ([], [], [(3, 3, "wk", "at least")]),
+        16: ([], [], [(2, 2, "wk", "every"), (3, 3, "mo", "over")]),
+        17: ([], [(5, 8, "ng/mL")], []),
+        18: ([], [], [(18, 18, "mo", "at least")]),
+    }
+
+
 def test_empty_document_is_refused(lexicon):
     with pytest.raises(ParseError, match="empty"):
         parse("", doc_id="empty", lexicon=lexicon)

@@ -166,6 +166,16 @@ def test_per_kg_doses_become_the_patients_dose_and_fixed_doses_stay_as_written(k
     assert mmf["for_patient"] is None
 
 
+def test_a_fixed_dose_and_a_per_kg_dose_of_the_same_drug_are_both_shown(kb):
+    """Autoimmune line 9: tacrolimus 1-6 mg daily, typically starting at 0.075 mg/kg daily."""
+    result = kb.recommend({"condition": "autoimmune_hepatitis", "tacrolimus_stopped": "abruptly", "flare": True,
+                           "prior_tacrolimus_response": "good", "refractory": True, "severity": "moderate",
+                           "weight_kg": 80})
+    doses = item(result, "autoimmune-tacrolimus-rebound", 9)["doses"]
+    shown = sorted((d["drug"], d["low"], d["high"], d["unit"], d["for_patient"] and d["for_patient"]["low"]) for d in doses)
+    assert shown == [("tacrolimus", 0.075, 0.075, "mg/kg/d", 6), ("tacrolimus", 1, 6, "mg/d", None)]
+
+
 def test_targets_show_their_equivalents_in_nmol_per_litre(kb):
     result = kb.recommend({**SLE_FLARE, "tacrolimus_side_effects": "tolerable"})
     (target,) = item(result, "lupus-tacrolimus-rebound", 33)["targets"]
