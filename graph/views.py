@@ -354,6 +354,19 @@ def quoted_line(item: Mapping) -> str:
     return f"**Line {item['line']}:** “{md_escape(written)}”"
 
 
+def source_caption(item: Mapping) -> str:
+    """Document title, section and line; a statement before the first heading sits in the
+    document's own section, whose heading is the title: it is named once.
+
+    >>> source_caption({"title": "Guide", "section": "Guide", "line": 2})
+    'Guide · line 2'
+    >>> source_caption({"title": "Guide", "section": "Dosing", "line": 7})
+    'Guide · Dosing · line 7'
+    """
+    parts = [item["title"]] + ([item["section"]] if item.get("section") and item["section"] != item["title"] else [])
+    return md_escape(" · ".join(parts + [f"line {item['line']}"]))
+
+
 def item_markdown(item: Mapping, *, weight_kg=None) -> str:
     """One statement for a clinician: the source line quoted, then its drugs, doses (source and this
     patient's) and targets (in both units).

@@ -161,3 +161,36 @@ def test_the_explorer_shows_a_label_with_markup_as_text(server, page):
     assert frame.locator("img[src='x']").count() == 0 and page.locator("img[src='x']").count() == 0
     assert page.dialogs == []
     _shot(page, "explorer-hostile-label")
+
+
+def test_a_saved_query_runs_in_the_console_and_shows_its_rows(server, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/sparql?saved=trough-targets")
+    expect(page.get_by_text("Drug-level targets across sources", exact=False).first).to_be_visible(timeout=WAIT_MS)
+    page.get_by_role("button", name="Run query").click()
+    expect(page.get_by_text(re.compile(r"\d+ rows? in \d+ ms")).first).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("button", name="Download CSV")).to_be_visible()
+    _shot(page, "sparql-trough-targets")
+
+
+def test_the_conflicts_page_shows_both_sources_of_a_disagreement(server, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/conflicts")
+    expect(page.get_by_text("Where the sources disagree")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("lupus-tacrolimus-rebound", exact=True).first).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("autoimmune-tacrolimus-rebound", exact=True).first).to_be_visible()
+    expect(page.get_by_text("guidegraph does not pick a value", exact=False)).to_be_visible()
+    _shot(page, "conflicts")
+
+
+def test_the_export_page_offers_the_tree_and_the_graph_for_download(server, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/export")
+    expect(page.get_by_text("Decision tree", exact=True).first).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("Knowledge graph", exact=True).first).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("button", name=re.compile("Mermaid")).first).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("button", name=re.compile("Turtle")).first).to_be_visible()
+    _shot(page, "export")

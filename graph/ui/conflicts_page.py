@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from ..conflicts import unit_findings
 from ..recommend import statements_of
-from ..views import conflict_sides, finding_rows, md_escape, quoted_line, unit_finding_rows
+from ..views import conflict_sides, finding_rows, md_escape, quoted_line, source_caption, unit_finding_rows
 from .common import current_kb, header, titles, validation_report
 
 COLUMNS = 3
@@ -32,7 +32,7 @@ def render() -> None:
                     st.markdown(f"#### {md_escape(side['value'])}"
                                 + (f" for {md_escape(side['population'])}" if side["population"] else ""))
                     st.markdown(quoted_line(side))
-                    st.caption(md_escape(f"{side['title']} · {side['section']} · line {side['line']}"))
+                    st.caption(source_caption(side))
 
     st.header("Units stated twice")
     findings = unit_finding_rows(unit_findings(kb.graph))
