@@ -200,13 +200,18 @@ def test_an_odd_document_parses_the_same_from_the_cli_and_python(document, tmp_p
     assert time.monotonic() - started < 10
 
 
-def test_an_odd_document_is_ingested_and_loads(library, tmp_path, capsys):
+@pytest.mark.parametrize("document", list(OddDocument), ids=lambda d: d.name.lower())
+def test_an_odd_document_is_ingested_byte_for_byte_and_loads_as_parsed(document, library, tmp_path, capsys):
     source = tmp_path / "odd.txt"
-    source.write_bytes(OddDocument.OLD_MAC_LINE_ENDINGS.text.encode())
-    code, out, err = run(capsys, "--library", library, "ingest", source, "--id", "old-mac")
-    assert code == ACCEPTED and "2 statements" in out
-    assert (library / "old-mac.txt").read_bytes() == source.read_bytes()
-    assert KnowledgeBase.load(library, validate=False).documents["old-mac"].statements[0].line == 3
+    source.write_bytes(document.text.encode("utf-8"))
+    code, out, err = run(capsys, "--library", library, "ingest", source, "--id", "odd-one")
+    assert code == ACCEPTED and "Traceback" not in err, err
+    assert (library / "odd-one.txt").read_bytes() == source.read_bytes()
+    loaded = KnowledgeBase.load(library, validate=True)
+    assert loaded.report.conforms
+    as_parsed = parse_file(source).to_dict()
+    assert [(s.line, s.text) for s in loaded.documents["odd-one"].statements] == \
+        [(s["line"], s["text"]) for sec in as_parsed["sections"] for s in sec["statements"]]
 
 
 # ---------------------------------------------------------------- ingest: ids, validation, failed writes
