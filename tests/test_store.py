@@ -195,3 +195,29 @@ def test_n_triples_terms_escape_what_would_break_a_line():
 def test_update_chunks_never_split_a_source():
     blocks = [b"a" * 5, b"b" * 5, b"c" * 12, b"d"]
     assert list(_chunks(blocks, 10)) == [b"a" * 5 + b"b" * 5, b"c" * 12, b"d"]
+
+
+# ---------------------------------------------------------------- the app on a persistent store
+
+
+def _pathway_page():
+    from graph.ui import pathway_page
+
+    pathway_page.render()
+
+
+def test_the_app_serves_a_built_store_named_by_the_environment(disk_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from graph.ui.common import current_kb
+
+    monkeypatch.setenv("GUIDEGRAPH_STORE", f"oxigraph:{disk_path}")
+    at = AppTest.from_function(_pathway_page, default_timeout=60)
+    at.query_params.update({"condition": "lupus_nephritis", "tacrolimus_stopped": "abruptly", "flare": "true",
+                            "severity": "severe", "weight_kg": "70", "first_line_response": "not_started"})
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    text = "\n".join(m.value for m in at.markdown)
+    assert "Rituximab (B-cell depleting therapy)" in text
+    assert "**35–70 mg/d for this patient** (70 kg)" in text
+    assert current_kb().store == f"oxigraph:{disk_path}"
