@@ -218,11 +218,12 @@ def _local(graph: Graph, query: str) -> Graph:
     if is_oxigraph(graph):
         import pyoxigraph as ox
 
-        from .sparql import from_ox
+        from .sparql import TermConverter
 
+        convert = TermConverter()  # predicates, types and facts repeat in every pathway
         result = pyoxigraph_store(graph).query(query, default_graph=ox.NamedNode(str(graph.identifier)))
-        for triple in result:  # no memo of terms: hashing a pyoxigraph term costs more than converting it
-            store.add((from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)), local)
+        for triple in result:
+            store.add((convert(triple.subject), convert(triple.predicate), convert(triple.object)), local)
     else:
         for triple in graph.query(query):
             store.add(triple, local)
