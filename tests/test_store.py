@@ -221,3 +221,29 @@ def test_the_app_serves_a_built_store_named_by_the_environment(disk_path, monkey
     assert "Rituximab (B-cell depleting therapy)" in text
     assert "**35–70 mg/d for this patient** (70 kg)" in text
     assert current_kb().store == f"oxigraph:{disk_path}"
+
+
+@pytest.mark.parametrize("store", ["oxigraph-disk", "sparql-server"])
+def test_the_endpoint_serves_a_persistent_store_with_the_same_rows(kb, stores, store, monkeypatch, capsys):
+    """`guidegraph --store ... serve`: the endpoint is built over the knowledge base the store option opens."""
+    import csv
+    import io
+
+    from fastapi.testclient import TestClient
+
+    import graph.server
+    from graph.server import create_app
+
+    served = {}
+    monkeypatch.setattr(graph.server, "serve", lambda kb, **options: served.update(kb=kb, **options))
+    spec = stores[store].store
+    assert main(["--store", spec, "serve", "--port", "7999"]) == 0
+    assert served["kb"].store == spec and served["port"] == 7999
+    query = next(q for q in saved_queries() if q.name == "trough-targets")
+    answer = TestClient(create_app(served["kb"])).post("/sparql", data={"query": query.text},
+                                                       headers={"Accept": "text/csv"})
+    assert answer.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    expected = kb.query(query.text)
+    assert len(rows) == len(expected.rows) == 7
+    assert [r["line"] for r in rows] == [str(v) for v in expected.values("line")]
