@@ -122,9 +122,10 @@ def test_a_deep_link_shows_the_options_and_the_dose_and_a_changed_fact_updates_p
     expect(page.get_by_text("35–70 mg/d for this patient").first).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text("Rituximab (B-cell depleting therapy) shows 50-80% response rates", exact=False).first).to_be_visible()
     expect(page.get_by_text("Second line", exact=True).first).to_be_visible()
+    weight = page.get_by_role("spinbutton", name="What is the patient's body weight, in kg?")
+    expect(weight).to_have_value("70", timeout=WAIT_MS)  # the form restored from the address, drawn
     _shot(page, "pathway-deep-link")
 
-    weight = page.get_by_role("spinbutton", name="What is the patient's body weight, in kg?")
     weight.fill("80")
     weight.press("Enter")
     expect(page.get_by_text("40–80 mg/d for this patient").first).to_be_visible(timeout=WAIT_MS)
