@@ -36,8 +36,8 @@ from rdflib.namespace import PROV, RDF, XSD
 from .errors import InputError
 from .ingest import Document, parse
 from .library import ONTOLOGY_DIR, PROJECT_ROOT, Library
-from .store import (BUILD_GRAPH, StoreSpec, clear_graph, flush, is_oxigraph, load_ntriples, ntriples, open_store, optimize,
-                    parse_store, pyoxigraph_store, sibling)
+from .store import (BUILD_GRAPH, StoreSpec, clear_graph, clear_store, flush, is_oxigraph, load_ntriples, ntriples, open_store,
+                    optimize, ox_graph_name, parse_store, pyoxigraph_store, sibling)
 from .terminology import Lexicon
 from .vocab import GG
 
@@ -196,9 +196,7 @@ def _select(graph, query: str) -> list[dict[str, str | None]]:
     """SELECT rows as lexical values; on Oxigraph straight from pyoxigraph (rdflib's conversion of
     a literal of megabytes, or of thousands of rows, takes seconds)."""
     if is_oxigraph(graph):
-        import pyoxigraph as ox
-
-        solutions = pyoxigraph_store(graph).query(query, default_graph=ox.NamedNode(str(graph.identifier)))
+        solutions = pyoxigraph_store(graph).query(query, default_graph=ox_graph_name(graph))
         names = [v.value for v in solutions.variables]
         return [{n: (t.value if t is not None else None) for n, t in zip(names, row)} for row in solutions]
     result = graph.query(query)
@@ -318,6 +316,7 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
     if spec.persistent:
         clear_graph(sibling(graph, BUILD_GRAPH))  # the old manifest goes first: a half-done build is never "finished"
         clear_graph(graph)
+        clear_store(graph)  # on disk, also what a build by an earlier version kept elsewhere
     started = time.perf_counter()
     if spec.kind == "sparql":
         # A server is loaded last, from a local stage where conflicts and validation are fast.

@@ -21,7 +21,7 @@ from typing import Iterable, Mapping
 from rdflib import Graph, URIRef
 
 from .pathway import Pathway, load_pathways
-from .store import is_oxigraph, is_remote, pyoxigraph_store
+from .store import is_oxigraph, is_remote, ox_graph_name, pyoxigraph_store
 
 _PREFIXES = """PREFIX gg: <https://w3id.org/guidegraph/ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -216,12 +216,10 @@ def _local(graph: Graph, query: str) -> Graph:
     local = Graph(store=SimpleMemory())
     store = local.store
     if is_oxigraph(graph):
-        import pyoxigraph as ox
-
         from .sparql import TermConverter
 
         convert = TermConverter()  # predicates, types and facts repeat in every pathway
-        result = pyoxigraph_store(graph).query(query, default_graph=ox.NamedNode(str(graph.identifier)))
+        result = pyoxigraph_store(graph).query(query, default_graph=ox_graph_name(graph))
         for triple in result:
             store.add((convert(triple.subject), convert(triple.predicate), convert(triple.object)), local)
     else:

@@ -47,7 +47,7 @@ from rdflib.util import from_n3
 from .errors import InputError
 from .isolation import ChildFailed, Stopped, can_isolate, run_isolated
 from .library import ONTOLOGY_DIR
-from .store import is_oxigraph, is_remote
+from .store import is_oxigraph, is_remote, ox_graph_name
 from .vocab import PREFIXES
 
 # ---------------------------------------------------------------- guardrails
@@ -525,7 +525,7 @@ def _evaluate_oxigraph(graph, text, bindings, *, form, max_rows, deadline) -> Qu
         answer = store.query(
             text,
             prefixes=_OX_PREFIXES,
-            default_graph=to_ox(graph.identifier),  # oxrdflib keeps a Graph's triples in its own graph
+            default_graph=ox_graph_name(graph),  # oxrdflib keeps a Graph's triples in its own graph
             substitutions={ox.Variable(name): to_ox(term) for name, term in bindings.items()},
         )
     except SyntaxError as error:

@@ -18,7 +18,7 @@ from graph.export.rdf import canonical_literal
 from graph.kb import KnowledgeBase
 from graph.library import Library
 from graph.sparql import QueryRefused, saved_queries
-from graph.store import _chunks, _shares, load_ntriples, nt_term, open_store, parse_store
+from graph.store import KB_GRAPH, _chunks, _shares, load_ntriples, nt_term, open_store, ox_graph_name, parse_store
 
 CASES = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((Path(__file__).parent / "cases").glob("*.yaml"))}
 # A value for each required saved-query parameter (the CLI's --bind examples).
@@ -220,9 +220,7 @@ def test_a_disk_load_in_parallel_shares_holds_what_one_load_in_memory_holds(tmp_
     load_ntriples(memory, parsed.blocks)
 
     def shape(graph):  # blank nodes compared through their (subject, predicate) attachment
-        store = graph.store._inner
-        name = ox.NamedNode(str(graph.identifier))
-        quads = list(store.quads_for_pattern(None, None, None, name))
+        quads = list(graph.store._inner.quads_for_pattern(None, None, None, ox_graph_name(graph)))
         owner = {q.object: q for q in quads if isinstance(q.object, ox.BlankNode)}
 
         def term(t):
@@ -235,6 +233,23 @@ def test_a_disk_load_in_parallel_shares_holds_what_one_load_in_memory_holds(tmp_
 
     assert len(disk) == len(memory) > 1_000
     assert shape(disk) == shape(memory)
+
+
+def test_an_on_disk_store_keeps_the_knowledge_graph_as_its_default_graph(tmp_path):
+    """The folder is guidegraph's own: the knowledge graph is its default graph (three indexes, not
+    six), the manifest a named graph, and a rebuild leaves nothing of an older layout behind."""
+    import pyoxigraph as ox
+
+    path = tmp_path / "kb.db"
+    older = ox.Store(str(path))  # a build of the named-graph layout, as earlier versions wrote it
+    older.add(ox.Quad(ox.NamedNode("https://e/s"), ox.NamedNode("https://e/p"), ox.Literal("old"), ox.NamedNode(str(KB_GRAPH))))
+    del older
+    kb = KnowledgeBase.load(store=f"oxigraph:{path}", rebuild=True, validate=False)
+    store = kb.graph.store._inner
+    names = {name.value for name in store.named_graphs()}
+    assert names == {"https://w3id.org/guidegraph/graph/build"}
+    held = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    assert held == len(kb.graph) == kb.timings["triples"]
 
 
 # ---------------------------------------------------------------- the app on a persistent store
