@@ -16,9 +16,10 @@ server usable at all (blank nodes cannot be asked for over the protocol) and an 
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
 
 from .pathway import Pathway, load_pathways
 from .store import is_oxigraph, is_remote, ox_graph_name, pyoxigraph_store
@@ -176,9 +177,59 @@ class Catalogue:
         iris = sorted(self._order, key=self._order.__getitem__)
         return {iri: p for iri, p in zip(iris, self.pathways(iris)) if p is not None}
 
-    def layer(self, iris: list[str]) -> Graph:
-        """The decision layer of these pathways as a local graph."""
-        return _local(self.graph, _pathways_query(iris))
+    def layer(self, iris: list[str]) -> "Layer":
+        """The decision layer of these pathways, read into a local :class:`Layer`."""
+        layer = Layer()
+        _construct(self.graph, _pathways_query(iris), layer.add)
+        return layer
+
+
+class Layer:
+    """A read-only local copy of some triples, with the part of rdflib's ``Graph`` reading API
+    that :func:`graph.pathway.load_pathways` uses (``value``, ``objects``, ``subjects``,
+    ``subject_objects``, ``items``).
+
+    Building a large library's decision graphs is mostly copying triples and looking them up:
+    rdflib's memory store keeps three indexes and contexts for that, this keeps one dictionary
+    (subject, predicate, objects in arrival order, each once).
+
+    >>> from rdflib import URIRef
+    >>> layer = Layer()
+    >>> for o in ("a", "b", "a"):
+    ...     layer.add(URIRef("s"), URIRef("p"), URIRef(o))
+    >>> list(layer.objects(URIRef("s"), URIRef("p"))), layer.value(URIRef("s"), URIRef("p"))
+    ([rdflib.term.URIRef('a'), rdflib.term.URIRef('b')], rdflib.term.URIRef('a'))
+    """
+
+    def __init__(self) -> None:
+        self._out: dict = {}  # subject -> predicate -> {object: None}
+
+    def add(self, s, p, o) -> None:
+        self._out.setdefault(s, {}).setdefault(p, {})[o] = None
+
+    def objects(self, subject, predicate) -> Iterator:
+        return iter(self._out.get(subject, {}).get(predicate, ()))
+
+    def value(self, subject, predicate):
+        return next(self.objects(subject, predicate), None)
+
+    def subjects(self, predicate, obj) -> Iterator:
+        return (s for s, out in self._out.items() if obj in out.get(predicate, ()))
+
+    def subject_objects(self, predicate) -> Iterator:
+        return ((s, o) for s, out in self._out.items() for o in out.get(predicate, ()))
+
+    def items(self, listed) -> Iterator:
+        """The members of an RDF list; ValueError when its rdf:rest chain loops (as rdflib's)."""
+        seen = {listed}
+        while listed is not None and listed != RDF.nil:
+            member = self.value(listed, RDF.first)
+            if member is not None:
+                yield member
+            listed = self.value(listed, RDF.rest)
+            if listed in seen:
+                raise ValueError("an RDF list whose rdf:rest chain loops")
+            seen.add(listed)
 
 
 def facts_graph(graph: Graph) -> Graph:
@@ -187,7 +238,6 @@ def facts_graph(graph: Graph) -> Graph:
         return _local(graph, _FACTS_QUERY)
     # rdflib's engine evaluates rdf:rest* recursively: a list of thousands of values (a large
     # library's conditions) passes Python's recursion limit. Its store is local: walk it instead.
-    from rdflib.namespace import RDF
     from rdflib.plugins.stores.memory import SimpleMemory
     from rdflib.term import BNode
 
@@ -208,24 +258,27 @@ def facts_graph(graph: Graph) -> Graph:
 
 
 def _local(graph: Graph, query: str) -> Graph:
-    """A CONSTRUCT's triples in a local graph (rdflib's SimpleMemory: about five times faster to
-    fill and read than its default store, and nothing here needs contexts). On Oxigraph the query
-    goes to pyoxigraph directly: oxrdflib's conversion of the result costs ten times the query."""
+    """A CONSTRUCT's triples in a local rdflib graph (its SimpleMemory store: about five times
+    faster to fill and read than the default one, and nothing here needs contexts)."""
     from rdflib.plugins.stores.memory import SimpleMemory
 
     local = Graph(store=SimpleMemory())
-    store = local.store
+    _construct(graph, query, lambda s, p, o: local.store.add((s, p, o), local))
+    return local
+
+
+def _construct(graph: Graph, query: str, add) -> None:
+    """Pass each triple of a CONSTRUCT to ``add(s, p, o)``. On Oxigraph the query goes to
+    pyoxigraph directly: oxrdflib's conversion of the result costs ten times the query."""
     if is_oxigraph(graph):
         from .sparql import TermConverter
 
         convert = TermConverter()  # predicates, types and facts repeat in every pathway
-        result = pyoxigraph_store(graph).query(query, default_graph=ox_graph_name(graph))
-        for triple in result:
-            store.add((convert(triple.subject), convert(triple.predicate), convert(triple.object)), local)
+        for triple in pyoxigraph_store(graph).query(query, default_graph=ox_graph_name(graph)):
+            add(convert(triple.subject), convert(triple.predicate), convert(triple.object))
     else:
-        for triple in graph.query(query):
-            store.add(triple, local)
-    return local
+        for s, p, o in graph.query(query):
+            add(s, p, o)
 
 
 def _checked_iri(iri: str) -> str:

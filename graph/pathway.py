@@ -23,7 +23,6 @@ from typing import Callable, Iterable, Mapping
 
 import networkx as nx
 from rdflib import Graph, URIRef
-from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from .patient import FactSpec, PatientForm
@@ -186,7 +185,7 @@ def read_criterion(graph: Graph, node, _depth: int = 0) -> Criterion:
         listed = graph.value(node, GG[combination])
         if listed is not None:
             try:
-                members = list(Collection(graph, listed))
+                members = list(graph.items(listed))  # ValueError on a list that loops
             except Exception:  # a malformed list: report through validate, never follow
                 return never
             return Criterion(combination, parts=tuple(read_criterion(graph, m, _depth + 1) for m in members))

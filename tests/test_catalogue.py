@@ -70,3 +70,40 @@ def test_an_index_saved_with_a_build_reads_back_the_same(kb):
     again = Catalogue(kb.graph, index=catalogue.index())
     for facts in ({}, {"condition": "lupus_nephritis"}, *bench_patients(read_library_info(kb.library.root).families, 7)):
         assert again.candidate_iris(facts) == catalogue.candidate_iris(facts)
+
+
+def _shape(pathway) -> tuple:
+    nodes = sorted((iri, pathway.node(iri)) for iri in pathway.digraph.nodes)
+    branches = sorted((b.iri, b.label, b.source, b.target, repr(b.criterion)) for iri in pathway.digraph.nodes for b in pathway.branches_from(iri))
+    return pathway.iri, pathway.label, pathway.guideline, pathway.entry, nodes, branches
+
+
+def test_decision_graphs_read_from_the_local_layer_match_those_read_from_the_whole_graph(kb):
+    from graph.pathway import load_pathways
+
+    whole = load_pathways(kb.graph)
+    layered = Catalogue(kb.graph).all()
+    assert list(layered) == list(whole) and len(whole) == 12
+    assert [_shape(p) for p in layered.values()] == [_shape(p) for p in whole.values()]
+    assert any(b.criterion.parts for p in whole.values() for iri in p.digraph.nodes for b in p.branches_from(iri))
+
+
+def test_a_list_that_loops_in_the_local_layer_reads_as_a_criterion_that_never_holds():
+    from rdflib import BNode, Literal, URIRef
+    from rdflib.namespace import RDF
+
+    from graph.catalogue import Layer
+    from graph.pathway import evaluate, read_criterion
+    from graph.vocab import GG
+
+    layer, criterion, cell, leaf, fact = Layer(), BNode(), BNode(), BNode(), URIRef("urn:fact")
+    layer.add(criterion, GG.anyOf, cell)
+    layer.add(cell, RDF.first, leaf)
+    layer.add(cell, RDF.rest, cell)  # the list's tail is itself
+    layer.add(leaf, GG.fact, fact)
+    layer.add(leaf, GG.operator, GG.equals)
+    layer.add(leaf, GG.value, Literal("x"))
+    layer.add(fact, GG.key, Literal("condition"))
+    with pytest.raises(ValueError):
+        list(layer.items(cell))
+    assert evaluate(read_criterion(layer, criterion), {"condition": "x"}).value is False
