@@ -255,12 +255,27 @@ def check_value(spec: FactSpec, value):
         return value
     # choice
     if not isinstance(value, str):
-        raise InputError(f"{where}: expected one of {', '.join(spec.options)}, got {_show(value)}")
+        raise InputError(f"{where}: expected one of {_choices(spec.options)}, got {_show(value)}")
     if value not in spec.options:
         close = difflib.get_close_matches(value, spec.options, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise InputError(f"{where}: {value!r} is not one of {', '.join(spec.options)}{hint}")
+        raise InputError(f"{where}: {value!r} is not one of {_choices(spec.options)}{hint}")
     return value
+
+
+SHOWN_CHOICES = 12  # a large library's condition has thousands of values: an error stays one readable line
+
+
+def _choices(options) -> str:
+    """The allowed values in a message, the first ``SHOWN_CHOICES`` of them when there are more.
+
+    >>> _choices([f"c{i}" for i in range(14)])
+    'c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11 and 2 more (the saved query pathway-facts lists them)'
+    """
+    if len(options) <= SHOWN_CHOICES:
+        return ", ".join(options)
+    rest = len(options) - SHOWN_CHOICES
+    return f"{', '.join(options[:SHOWN_CHOICES])} and {rest:,} more (the saved query pathway-facts lists them)"
 
 
 def _unknown_key_message(key, known: list[str]) -> str:

@@ -112,6 +112,21 @@ def test_invalid_value_is_one_line_naming_the_key(form, key, value, message):
     assert f"'{key}'" in text and message in text and "\n" not in text
 
 
+def test_a_choice_of_thousands_of_values_is_refused_in_one_short_line():
+    """A large library's condition has a value per guideline family: the message names a dozen,
+    counts the rest, and still suggests the closest one."""
+    from graph.patient import check_value
+
+    spec = FactSpec("condition", "condition", "Which condition?", "choice",
+                    options=tuple(f"lupus_nephritis_{n:04d}" for n in range(5000)))
+    with pytest.raises(InputError) as error:
+        check_value(spec, "lupus_nephritis_4321x")
+    text = str(error.value)
+    assert "and 4,988 more" in text and "did you mean 'lupus_nephritis_4321'" in text
+    assert len(text) < 500 and "\n" not in text
+    assert check_value(spec, "lupus_nephritis_0042") == "lupus_nephritis_0042"
+
+
 @pytest.mark.parametrize("given, suggestion", [
     ("sevrity", "severity"), ("weight", "weight_kg"), ("cyp3a", "cyp3a_inhibitor"), ("relapses", "relapse_count"),
 ])
