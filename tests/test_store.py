@@ -156,6 +156,18 @@ def test_a_changed_library_is_detected_and_load_is_asked_for(tmp_path):
     assert rebuilt.stats()["statements"] == 81
 
 
+def test_a_store_of_an_earlier_layout_is_refused_with_load_asked_for(tmp_path):
+    """Format 2 kept the knowledge graph in a named graph on disk: read with today's layout it
+    would look empty, so it is refused, never misread."""
+    store = f"oxigraph:{tmp_path / 'kb.db'}"
+    kb = KnowledgeBase.load(store=store, validate=False)
+    kb.graph.store._inner.update("""PREFIX gg: <https://w3id.org/guidegraph/ontology#>
+        DELETE { GRAPH ?g { ?b gg:formatVersion ?v } } INSERT { GRAPH ?g { ?b gg:formatVersion 2 } }
+        WHERE { GRAPH ?g { ?b gg:formatVersion ?v } }""")
+    with pytest.raises(InputError, match=r"built by another version of guidegraph; run `guidegraph --store oxigraph:.* load`"):
+        KnowledgeBase.load(store=store, validate=False)
+
+
 def test_a_folder_that_is_not_a_store_is_never_written_into(tmp_path):
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(InputError, match="not an Oxigraph store"):
