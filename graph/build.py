@@ -41,8 +41,9 @@ from .store import (BUILD_GRAPH, StoreSpec, clear_graph, clear_store, flush, is_
 from .terminology import Lexicon
 from .vocab import GG
 
-FORMAT_VERSION = 3  # bump when what a store holds changes in a way the file hashes do not show (3: on disk, the
-# knowledge graph is the default graph)
+# Bump when what a store holds changes in a way the file hashes do not show. 3: on disk, the
+# knowledge graph is the default graph (2 kept it in a named graph, which 3 would read as empty).
+FORMAT_VERSION = 3
 BUILD_NODE = URIRef(f"{BUILD_GRAPH}#build")
 # The code that turns files into triples: a change to it changes the graph as much as a new file.
 CODE_FILES = ("ingest.py", "extract.py", "rdfmodel.py", "terminology.py", "units.py", "conflicts.py", "vocab.py", "build.py",

@@ -177,7 +177,7 @@ class Catalogue:
         iris = sorted(self._order, key=self._order.__getitem__)
         return {iri: p for iri, p in zip(iris, self.pathways(iris)) if p is not None}
 
-    def layer(self, iris: list[str]) -> "Layer":
+    def layer(self, iris: list[str]) -> Layer:
         """The decision layer of these pathways, read into a local :class:`Layer`."""
         layer = Layer()
         _construct(self.graph, _pathways_query(iris), layer.add)

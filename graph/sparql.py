@@ -525,7 +525,7 @@ def _evaluate_oxigraph(graph, text, bindings, *, form, max_rows, deadline) -> Qu
         answer = store.query(
             text,
             prefixes=_OX_PREFIXES,
-            default_graph=ox_graph_name(graph),  # oxrdflib keeps a Graph's triples in its own graph
+            default_graph=ox_graph_name(graph),  # where the knowledge graph's triples are (on disk, the default graph)
             substitutions={ox.Variable(name): to_ox(term) for name, term in bindings.items()},
         )
     except SyntaxError as error:
