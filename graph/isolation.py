@@ -5,7 +5,8 @@ minutes before its first row, and a thread cannot be killed. So the work runs in
 ``fork`` (the in-memory store is inherited copy-on-write, nothing is copied or reloaded), and the
 parent waits for its answer on a pipe until the child has computed for its time limit (or three
 times that has passed on the clock), then kills it. The parent process stays usable whatever the
-child does. Cost: about 3 ms per call on the seed library (measured). A child that has computed
+child does. Cost: about 3 ms per call on the seed library, 35 to 50 ms in a process holding 1,000
+guidelines (the page tables of its 750 MB to copy and drop; measured). A child that has computed
 for a quarter of a second is given a lower priority, so that on a busy machine the quick ones
 finish within their limits (the parent lowers it: see ``LONG_RUNNER_SECONDS``).
 
