@@ -223,9 +223,13 @@ def test_a_slow_query_does_not_hold_up_a_fast_one(live):
     started = time.monotonic()
     fast = httpx.get(live, params={"query": "ASK { ?s a gg:Pitfall }"}, timeout=10)
     fast_seconds = time.monotonic() - started
+    slow_had_finished = "status" in slow
     thread.join()
     assert fast.status_code == 200 and fast.json()["boolean"] is True
-    assert fast_seconds < 0.5 and "status" in slow  # answered while the slow one was still running
+    # Answered while the slow one was still running: a server that queued queries would answer
+    # the fast one only after the slow one's 503. (Not a speed bound: a busy 2-core CI machine
+    # has taken 0.7 s for the fast one.)
+    assert not slow_had_finished and fast_seconds < 1.2
     assert slow["status"] == 503 and slow["seconds"] > 1.4
 
 
