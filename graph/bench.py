@@ -367,9 +367,11 @@ def _folder_mb(path: Path) -> float:
 
 
 class OxigraphServer:
-    """``oxigraph serve`` on a free 127.0.0.1 port with its data in ``folder``; ``stop()`` ends it."""
+    """``oxigraph serve`` on a free 127.0.0.1 port with its data in ``folder``; ``stop()`` ends it.
+    ``read_only``: ``oxigraph serve-read-only``, which serves a store beside other readers (a store
+    built by ``guidegraph load``, while the app or the CLI reads it too)."""
 
-    def __init__(self, folder: str | Path, *, wait_s: float = 20):
+    def __init__(self, folder: str | Path, *, wait_s: float = 20, read_only: bool = False):
         binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
         if not Path(binary).exists():
             raise InputError("the `oxigraph` server is not installed: pip install oxigraph")
@@ -377,7 +379,8 @@ class OxigraphServer:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen([binary, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"],
+        command = "serve-read-only" if read_only else "serve"
+        self.process = subprocess.Popen([binary, command, "--location", str(folder), "--bind", f"127.0.0.1:{port}"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:

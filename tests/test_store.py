@@ -156,6 +156,30 @@ def test_a_changed_library_is_detected_and_load_is_asked_for(tmp_path):
     assert rebuilt.stats()["statements"] == 81
 
 
+def test_oxigraph_server_serves_a_built_store_with_the_rows_guidegraph_gives(disk_path, kb):
+    """The README's hand-over: `oxigraph serve-read-only` on a folder `load` built answers the saved
+    queries over the knowledge graph as its default graph, while guidegraph reads the folder too."""
+    import json
+    import urllib.parse
+    import urllib.request
+
+    opened = KnowledgeBase.load(store=f"oxigraph:{disk_path}", validate=False)  # a reader beside the server
+    server = OxigraphServer(disk_path, read_only=True)
+    try:
+        for name in ("pitfalls", "drug-doses"):
+            query = next(q for q in saved_queries() if q.name == name)
+            request = urllib.request.Request(f"{server.url}/query", data=urllib.parse.urlencode({"query": query.text}).encode(),
+                                             headers={"Accept": "application/sparql-results+json"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                answer = json.load(response)
+            served = [{k: v["value"] for k, v in row.items()} for row in answer["results"]["bindings"]]
+            ours = [{k: str(v) for k, v in zip(r.variables, row) if v is not None} for r in [kb.query(query.text)] for row in r.rows]
+            assert served == ours and len(ours) > 3
+        assert len(opened.graph) == len(kb.graph)
+    finally:
+        server.stop()
+
+
 def test_a_store_of_an_earlier_layout_is_refused_with_load_asked_for(tmp_path):
     """Format 2 kept the knowledge graph in a named graph on disk: read with today's layout it
     would look empty, so it is refused, never misread."""
