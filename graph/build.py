@@ -317,8 +317,8 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
     graph = open_store(spec)
     if spec.persistent:
         clear_graph(sibling(graph, BUILD_GRAPH))  # the old manifest goes first: a half-done build is never "finished"
-        clear_graph(graph)
-        clear_store(graph)  # on disk, also what a build by an earlier version kept elsewhere
+        if not clear_store(graph):  # on disk the whole folder, whatever layout an earlier version wrote
+            clear_graph(graph)
     started = time.perf_counter()
     if spec.kind == "sparql":
         # A server is loaded last, from a local stage where conflicts and validation are fast.

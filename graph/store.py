@@ -310,11 +310,14 @@ def optimize(graph: Graph) -> None:
             store.optimize()
 
 
-def clear_store(graph: Graph) -> None:
+def clear_store(graph: Graph) -> bool:
     """Empty the whole on-disk store under ``graph`` (its folder is guidegraph's own): a rebuild
-    leaves nothing of an earlier build behind, whatever graph that build used."""
+    leaves nothing of an earlier build behind, whatever graph that build used. False, and nothing
+    done, for any other store."""
     if is_oxigraph(graph) and _is_disk(graph):
         pyoxigraph_store(graph).clear()
+        return True
+    return False
 
 
 def ox_graph_name(graph: Graph):
