@@ -11,8 +11,11 @@
   the cold pass also builds the decision graphs the patient needs; ``recommend_first_ms`` is the
   very first call of the process (it also reads the entry index and the patient form), and
   ``recommend_no_facts_ms`` a patient of whom nothing is known (every pathway is a candidate);
-* ``sparql_p50_ms`` / ``sparql_p95_ms`` over every saved query (``kb.query``, default row cap,
-  time limit raised so slow queries are measured rather than stopped), and each query's median;
+* ``sparql_p50_ms`` / ``sparql_p95_ms`` over the first run of every saved query (``kb.query``,
+  default row cap, time limit raised so slow queries are measured rather than stopped): the
+  engine's time, each query's in ``queries_ms``; ``sparql_kept_p50_ms`` / ``_p95_ms`` over
+  ``query_repeat`` runs more of each, answered from the answers kept since load
+  (:mod:`graph.answers`), as a user who opens a saved query again is;
 * ``rss_mb``: resident memory of the process holding the knowledge base (psutil when installed,
   else ``/proc/self/status``; a SPARQL server's own memory is ``server_rss_mb``).
 
@@ -269,18 +272,22 @@ def _latencies(kb, job: dict) -> dict:
     query_times: dict[str, list[float]] = {}
     bindings = _bindings(kb)
     queries = [q for q in saved_queries() if q.name in job["queries"]]
+    kept_times: list[float] = []
     timeouts = 0
     for query in queries:
         check_query(query.text)  # rdflib parses a query once per process (cached): not what is measured
-    # rdflib's engine takes seconds to minutes per query on a large library: its baseline is timed once.
-    for _ in range(1 if job["store"] == "rdflib" else job["query_repeat"]):
-        for query in queries:
-            needed = {p.name: bindings[p.name] for p in query.parameters if p.required}
-            try:
-                ms = _timed(lambda: kb.query(query.text, bindings=needed, timeout_ms=job["query_timeout_ms"]))
-            except QueryTimeout:
-                ms, timeouts = float(job["query_timeout_ms"]), timeouts + 1
-            query_times.setdefault(query.name, []).append(ms)
+    # The first run of each query is the engine's; later runs of the same query are answered from
+    # the answers kept since load (graph.answers), timed separately. A query stopped at the time
+    # limit keeps nothing, so it is not run again.
+    for query in queries:
+        needed = {p.name: bindings[p.name] for p in query.parameters if p.required}
+        run = lambda: kb.query(query.text, bindings=needed, timeout_ms=job["query_timeout_ms"])  # noqa: E731
+        try:
+            query_times[query.name] = [_timed(run)]
+        except QueryTimeout:
+            query_times[query.name], timeouts = [float(job["query_timeout_ms"])], timeouts + 1
+            continue
+        kept_times += [_timed(run) for _ in range(job["query_repeat"])]
     every_query = [ms for times in query_times.values() for ms in times]
     return {
         "recommend_first_ms": round(first, 1),
@@ -292,6 +299,8 @@ def _latencies(kb, job: dict) -> dict:
         "recommend_cold_p95_ms": _percentile(cold, 95),
         "sparql_p50_ms": _percentile(every_query, 50),
         "sparql_p95_ms": _percentile(every_query, 95),
+        "sparql_kept_p50_ms": _percentile(kept_times, 50),
+        "sparql_kept_p95_ms": _percentile(kept_times, 95),
         "queries_ms": {name: _percentile(times, 50) for name, times in sorted(query_times.items())},
     }
 
@@ -427,8 +436,11 @@ def check_targets(rows: list[dict]) -> list[TargetCheck]:
         checks.append(_check(f"recommend p95 < 50 ms at 1,000 guidelines ({name})", r,
                              lambda r: r["recommend_p95_ms"] < 50,
                              lambda r: f"{r['recommend_p95_ms']} ms (cold pass p95 {r['recommend_cold_p95_ms']} ms)"))
-        checks.append(_check(f"saved queries p95 < 100 ms at 1,000 guidelines ({name})", r,
-                             lambda r: r["sparql_p95_ms"] < 100, lambda r: f"{r['sparql_p95_ms']} ms"))
+        checks.append(_check(f"saved queries p95 < 100 ms at 1,000 guidelines, first run ({name})", r,
+                             lambda r: r["sparql_p95_ms"] < 100, lambda r: f"{r['sparql_p95_ms']} ms (the engine)"))
+        checks.append(_check(f"saved queries p95 < 100 ms at 1,000 guidelines, run again ({name})", r,
+                             lambda r: (r.get("sparql_kept_p95_ms") or math.inf) < 100,
+                             lambda r: f"{_show(r.get('sparql_kept_p95_ms'))} ms (the answers kept since load)"))
         checks.append(_check(f"bulk load >= 200,000 triples/s at 1,000 guidelines ({name})", r,
                              lambda r: (r.get("bulk_triples_per_s") or 0) >= 200_000,
                              lambda r: f"{_show(r.get('bulk_triples_per_s'))} triples/s in the store's loader; "
@@ -464,7 +476,7 @@ _COLUMNS = (("store", "store"), ("guidelines", "guidelines"), ("triples", "tripl
             ("parse_s", "parse s"), ("store_load_s", "store s"), ("triples_per_s", "triples/s"),
             ("bulk_triples_per_s", "bulk/s"), ("open_s", "open s"), ("recommend_p50_ms", "rec p50"),
             ("recommend_p95_ms", "rec p95"), ("recommend_cold_p95_ms", "cold p95"), ("sparql_p50_ms", "sparql p50"),
-            ("sparql_p95_ms", "sparql p95"), ("rss_mb", "RSS MB"))
+            ("sparql_p95_ms", "sparql p95"), ("sparql_kept_p95_ms", "again p95"), ("rss_mb", "RSS MB"))
 
 
 def format_table(rows: list[dict]) -> str:

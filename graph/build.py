@@ -352,7 +352,8 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
         load_ntriples(target, parsed.blocks + [conflict_block])
         timings["remote_load_s"] = time.perf_counter() - started
         kb.graph = graph = target
-        kb._cache.pop("catalogue", None)  # it read the local stage
+        for stale in ("catalogue", "answers"):  # read from, or kept for, the local stage
+            kb._cache.pop(stale, None)
     if spec.persistent:
         manifest = LibraryBuild(
             library=str(parsed.library.root),

@@ -146,12 +146,15 @@ def _outcome(result: QueryResult, name: str) -> ConsoleOutcome:
         message = _count(len(rows), "row")
     if result.truncated:
         message += f" (cut at the row cap of {result.max_rows}: more matched)"
+    if result.cached:  # no time to show: the engine did not run
+        message += " (the answer kept from its first run since the library was loaded)"
     downloads = tuple(
         Download(fmt.upper() if fmt != "jsonld" else "JSON-LD", format_result(result, fmt), f"{name}.{ext}", mime)
         for fmt, ext, mime in DOWNLOADS[kind]
     )
     return ConsoleOutcome(message, form=result.form, columns=tuple(columns), rows=rows, boolean=result.boolean,
-                          truncated=result.truncated, elapsed_ms=result.elapsed_ms, downloads=downloads)
+                          truncated=result.truncated, elapsed_ms=None if result.cached else result.elapsed_ms,
+                          downloads=downloads)
 
 
 def _count(n: int, noun: str) -> str:

@@ -103,7 +103,9 @@ class KnowledgeBase:
         """A read-only SPARQL query under the guardrails: see :func:`graph.sparql.run_query`.
 
         ``timeout_ms`` and ``max_rows`` default to ``graph.sparql.DEFAULT_TIMEOUT_MS`` (2000) and
-        ``DEFAULT_MAX_ROWS`` (1000). Returns a :class:`graph.sparql.QueryResult`.
+        ``DEFAULT_MAX_ROWS`` (1000). Returns a :class:`graph.sparql.QueryResult`. An answer is kept
+        until the next load and given again (``result.cached``) for the same query, bindings and
+        row cap (see :mod:`graph.answers`); not on a SPARQL server, whose data others may change.
         """
         from .sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, run_query
 
@@ -113,7 +115,18 @@ class KnowledgeBase:
             bindings=bindings,
             timeout_ms=DEFAULT_TIMEOUT_MS if timeout_ms is None else timeout_ms,
             max_rows=DEFAULT_MAX_ROWS if max_rows is None else max_rows,
+            answers=self.answers,
         )
+
+    @property
+    def answers(self):
+        """The :class:`graph.answers.Answers` kept since load, or None on a SPARQL server."""
+        from .answers import Answers
+        from .store import is_remote
+
+        if "answers" not in self._cache:
+            self._cache["answers"] = None if is_remote(self.graph) else Answers()
+        return self._cache["answers"]
 
     def validate(self) -> Report:
         """SHACL shapes and structural rules over the whole graph."""

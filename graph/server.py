@@ -108,6 +108,7 @@ def create_app(
                 max_rows=guardrails.max_rows,
                 max_memory_mb=guardrails.max_memory_mb,
                 max_query_chars=guardrails.max_query_chars,
+                answers=kb.answers,
             )
         finally:
             slots.release()

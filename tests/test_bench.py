@@ -43,6 +43,9 @@ def test_a_small_run_writes_a_row_per_size_and_store_with_every_key(run):
         assert row["recommend_p50_ms"] <= row["recommend_p95_ms"]
         assert row["sparql_p50_ms"] <= row["sparql_p95_ms"]
         assert set(row["queries_ms"]) == {"statements-citing", "incomplete-guidelines"}
+        assert row["sparql_kept_p50_ms"] <= row["sparql_kept_p95_ms"]
+        # a query run again is answered from the kept answer: it skips the engine and the worker
+        assert row["sparql_kept_p95_ms"] < row["sparql_p50_ms"]
 
 
 def test_the_graph_grows_with_the_library_and_every_store_loads_the_same_triples(run):
@@ -74,19 +77,23 @@ def _row(store, size, **values):
 
 
 def test_targets_pass_and_fail_on_the_measured_numbers():
-    fast = [_row("memory", 1000, recommend_p95_ms=12.0, sparql_p95_ms=40.0),
+    fast = [_row("memory", 1000, recommend_p95_ms=12.0, sparql_p95_ms=40.0, sparql_kept_p95_ms=1.0),
             _row("rdflib", 1000, sparql_p95_ms=4000.0, queries_ms={"a": 90.0, "b": 200.0}),
             _row("oxigraph", 10000, open_s=0.4, recommend_p95_ms=30.0)]
     status = {c.name: c.status for c in check_targets(fast)}
     assert status["recommend p95 < 50 ms at 1,000 guidelines (memory)"] == "PASS"
     assert status["saved queries >= 30x faster than rdflib's memory store at 1,000 guidelines"] == "PASS"
     assert status["on-disk store of 10,000 guidelines opens in < 2 s"] == "PASS"
+    assert status["saved queries p95 < 100 ms at 1,000 guidelines, first run (memory)"] == "PASS"
+    assert status["saved queries p95 < 100 ms at 1,000 guidelines, run again (memory)"] == "PASS"
     assert status["recommend p95 < 50 ms at 1,000 guidelines (oxigraph)"] == "NOT RUN"
-    slow = [_row("memory", 1000, recommend_p95_ms=80.0, sparql_p95_ms=400.0, bulk_triples_per_s=150_000),
+    slow = [_row("memory", 1000, recommend_p95_ms=80.0, sparql_p95_ms=400.0, sparql_kept_p95_ms=None,
+                 bulk_triples_per_s=150_000),
             _row("rdflib", 1000, sparql_p95_ms=4000.0)]
     status = {c.name: c.status for c in check_targets(slow)}
     assert status["recommend p95 < 50 ms at 1,000 guidelines (memory)"] == "FAIL"
-    assert status["saved queries p95 < 100 ms at 1,000 guidelines (memory)"] == "FAIL"
+    assert status["saved queries p95 < 100 ms at 1,000 guidelines, first run (memory)"] == "FAIL"
+    assert status["saved queries p95 < 100 ms at 1,000 guidelines, run again (memory)"] == "FAIL"  # not measured
     assert status["bulk load >= 200,000 triples/s at 1,000 guidelines (memory)"] == "FAIL"
     assert status["saved queries >= 30x faster than rdflib's memory store at 1,000 guidelines"] == "FAIL"
 

@@ -19,6 +19,7 @@ from graph.kb import KnowledgeBase
 from graph.library import Library
 from graph.sparql import QueryRefused, saved_queries
 from graph.store import KB_GRAPH, _chunks, _shares, load_ntriples, nt_term, open_store, parse_store
+from graph.vocab import GG
 
 CASES = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((Path(__file__).parent / "cases").glob("*.yaml"))}
 # A value for each required saved-query parameter (the CLI's --bind examples).
@@ -124,6 +125,27 @@ def test_a_remote_store_still_refuses_service_and_updates(stores):
     with pytest.raises(QueryRefused):
         remote.query("DELETE WHERE { ?s ?p ?o }")
     assert remote.query("ASK { ?s a gg:Pitfall }").boolean is True  # the knowledge graph is still there
+
+
+def test_a_server_whose_data_changes_is_asked_again_every_time(stores, server):
+    import urllib.request
+
+    remote, ask = stores["sparql-server"], "SELECT ?p WHERE { ?p a gg:Pitfall }"
+    before = len(remote.query(ask).rows)
+
+    def update(operation: str) -> None:
+        text = f"{operation} DATA {{ GRAPH <{KB_GRAPH}> {{ <urn:example:pitfall> a <{GG.Pitfall}> }} }}"
+        request = urllib.request.Request(f"{server.url}/update", data=text.encode(),
+                                         headers={"Content-Type": "application/sparql-update"})
+        urllib.request.urlopen(request, timeout=10).close()
+
+    update("INSERT")  # another program changes the server's data: no kept answer may hide it
+    try:
+        after = remote.query(ask)
+        assert len(after.rows) == before + 1 and not after.cached
+    finally:
+        update("DELETE")
+    assert len(remote.query(ask).rows) == before
 
 
 # ---------------------------------------------------------------- a persistent store
