@@ -19,7 +19,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
-MAX_KEPT_ROWS = 200_000  # rows and triples over all kept answers: tens of MB of shared rdflib terms
+MAX_KEPT_ROWS = 100_000  # rows and triples over all kept answers: at most tens of MB of rdflib terms
 
 
 @dataclass
