@@ -140,7 +140,9 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def manifest_triples(build: LibraryBuild) -> Iterator[tuple]:
+def manifest_triples(build: LibraryBuild, decision_graphs: dict[str, str] | None = None) -> Iterator[tuple]:
+    """The manifest as triples; ``decision_graphs``: each pathway's decision graph as JSON text
+    (:func:`graph.pathway.pathway_data`), saved on the pathway's node."""
     node = BUILD_NODE
     files = {name: [f.sha256, f.size, f.mtime_ns] for name, f in sorted(build.files.items())}
     yield node, RDF.type, GG.LibraryBuild
@@ -154,6 +156,8 @@ def manifest_triples(build: LibraryBuild) -> Iterator[tuple]:
         yield node, GG.reportJson, Literal(json.dumps(build.report, ensure_ascii=False))
     if build.entry_index is not None:
         yield node, GG.entryIndexJson, Literal(json.dumps(build.entry_index, ensure_ascii=False))
+    for pathway, text in (decision_graphs or {}).items():
+        yield URIRef(pathway), GG.decisionGraphJson, Literal(text)
 
 
 _VERSION_QUERY = """
@@ -206,11 +210,36 @@ def _select(graph, query: str) -> list[dict[str, str | None]]:
     return [{n: (str(row[n]) if row[n] is not None else None) for n in names} for row in result]
 
 
-def write_manifest(graph, build: LibraryBuild) -> None:
+def write_manifest(graph, build: LibraryBuild, decision_graphs: dict[str, str] | None = None) -> None:
     manifest = sibling(graph, BUILD_GRAPH)
     clear_graph(manifest)
-    load_ntriples(manifest, [ntriples(manifest_triples(build))])
+    load_ntriples(manifest, [ntriples(manifest_triples(build, decision_graphs))])
     flush(graph)
+
+
+def saved_decision_graphs(catalogue) -> dict[str, str]:
+    """Every pathway's decision graph as JSON text, to save with a build; a pathway the engine
+    leaves out (a cycle), or one whose criteria JSON cannot carry exactly, is built on use instead."""
+    from .pathway import pathway_data
+
+    saved = {}
+    for iri, pathway in catalogue.all().items():
+        try:
+            saved[iri] = json.dumps(pathway_data(pathway), ensure_ascii=False, separators=(",", ":"))
+        except ValueError:
+            continue
+    return saved
+
+
+def read_decision_graphs(graph, iris: list[str]) -> dict[str, dict]:
+    """The decision graphs a build saved for these pathways, as :func:`graph.pathway.pathway_data`
+    wrote them (a pathway without one is left out)."""
+    from .catalogue import _checked_iri
+
+    values = " ".join(f"<{_checked_iri(iri)}>" for iri in iris)
+    query = f"""PREFIX gg: <https://w3id.org/guidegraph/ontology#>
+SELECT ?pathway ?json WHERE {{ VALUES ?pathway {{ {values} }} ?pathway gg:decisionGraphJson ?json }}"""
+    return {row["pathway"]: json.loads(row["json"]) for row in _select(sibling(graph, BUILD_GRAPH), query)}
 
 
 # ---------------------------------------------------------------- the parsed library as N-Triples
@@ -343,6 +372,11 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
         started = time.perf_counter()
         entry_index = catalogue_of(kb).index()
         timings["entry_index_s"] = time.perf_counter() - started
+        # Saved too: a patient of whom little is known makes every pathway a candidate, and on a
+        # large store building them all from the graph takes minutes of lookups.
+        started = time.perf_counter()
+        decision_graphs = saved_decision_graphs(catalogue_of(kb))
+        timings["decision_graphs_s"] = time.perf_counter() - started
     if validate:
         started = time.perf_counter()
         kb.report = kb.validate()
@@ -365,7 +399,7 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
             report=kb.report.to_dict() if kb.report is not None else None,
             entry_index=entry_index,
         )
-        write_manifest(graph, manifest)
+        write_manifest(graph, manifest, decision_graphs)
         kb.build = manifest
         if spec.kind == "oxigraph":
             started = time.perf_counter()
@@ -484,9 +518,10 @@ class LazyDocuments(Mapping):
 def load_summary(kb) -> str:
     """One line on what a build did and where the time went."""
     t = kb.timings
-    phases = ", ".join(f"{name} {t[key]:.1f} s" for key, name in (
-        ("parse_s", "parse"), ("store_load_s", "store load"), ("conflicts_s", "conflicts"),
-        ("validate_s", "validation"), ("remote_load_s", "upload"), ("optimize_s", "compaction")) if key in t)
-    total = sum(t[key] for key in ("parse_s", "store_load_s", "conflicts_s", "validate_s", "remote_load_s", "optimize_s") if key in t)
+    named = (("parse_s", "parse"), ("store_load_s", "store load"), ("conflicts_s", "conflicts"),
+             ("decision_graphs_s", "decision graphs"), ("validate_s", "validation"), ("remote_load_s", "upload"),
+             ("optimize_s", "compaction"))
+    phases = ", ".join(f"{name} {t[key]:.1f} s" for key, name in named if key in t)
+    total = sum(t[key] for key, _ in named if key in t)
     return (f"loaded {len(kb.documents)} documents, {t['triples']:,} triples into {kb.store} in {total:.1f} s "
             f"({phases}); {len(kb.conflicts)} conflict(s)")

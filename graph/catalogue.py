@@ -12,16 +12,19 @@ Decision graphs are built on first use and kept for the life of the knowledge ba
 from a small local copy of each pathway's part of the graph (one ``CONSTRUCT`` for a batch of
 pathways), so the engine's many small lookups never go to the store: that is what makes a SPARQL
 server usable at all (blank nodes cannot be asked for over the protocol) and an on-disk store fast.
+A persistent store saves every decision graph with its build (``gg:decisionGraphJson`` in the
+manifest), so opening it reads them instead of building them again.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Mapping
+from functools import partial
+from typing import Callable, Iterable, Iterator, Mapping
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from .pathway import Pathway, load_pathways
+from .pathway import Pathway, load_pathways, pathway_from_data
 from .store import is_oxigraph, is_remote, ox_graph_name, pyoxigraph_store
 
 _PREFIXES = """PREFIX gg: <https://w3id.org/guidegraph/ontology#>
@@ -94,8 +97,9 @@ class Catalogue:
     2
     """
 
-    def __init__(self, graph: Graph, *, index: dict | None = None):
+    def __init__(self, graph: Graph, *, index: dict | None = None, saved: Callable[[list[str]], dict] | None = None):
         self.graph = graph
+        self._saved = saved  # reads the decision graphs a build saved, by pathway (graph.build)
         self._built: dict[str, Pathway | None] = {}
         self._order: dict[str, tuple[str, str]] = {}  # pathway -> (guideline id, iri): the engine's order
         self._always: set[str] = set()  # pathways with an entry branch the index cannot rule out
@@ -168,8 +172,10 @@ class Catalogue:
         missing = [iri for iri in iris if iri not in self._built]
         for start in range(0, len(missing), BATCH):
             batch = missing[start : start + BATCH]
-            built = load_pathways(self.layer(batch))
-            self._built.update({iri: built.get(iri) for iri in batch})
+            found = {iri: pathway_from_data(data) for iri, data in self._saved(batch).items()} if self._saved else {}
+            rest = [iri for iri in batch if iri not in found]
+            built = load_pathways(self.layer(rest)) if rest else {}
+            self._built.update({iri: found.get(iri) or built.get(iri) for iri in batch})
         return [self._built[iri] for iri in iris]
 
     def all(self) -> dict[str, Pathway]:
@@ -290,7 +296,10 @@ def _checked_iri(iri: str) -> str:
 
 def catalogue_of(kb) -> Catalogue:
     """The knowledge base's catalogue, read once per load (an opened store's from its manifest)."""
+    from .build import read_decision_graphs
+
     if "catalogue" not in kb._cache:
-        saved = getattr(kb.build, "entry_index", None)
-        kb._cache["catalogue"] = Catalogue(kb.graph, index=saved)
+        index = getattr(kb.build, "entry_index", None)
+        saved = partial(read_decision_graphs, kb.graph) if kb.build is not None else None
+        kb._cache["catalogue"] = Catalogue(kb.graph, index=index, saved=saved)
     return kb._cache["catalogue"]

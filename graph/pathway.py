@@ -106,6 +106,75 @@ class Pathway:
         return {s for n in reach for s in self.node(n).recommends}
 
 
+# ---------------------------------------------------------------- as plain data (saved with a build)
+
+
+def pathway_data(pathway: Pathway) -> dict:
+    """A decision graph as JSON data that :func:`pathway_from_data` reads back, node and edge order
+    kept: a persistent store saves its pathways so that opening it never rebuilds them.
+
+    Raises ValueError for a criterion value JSON cannot carry exactly (such a pathway is not saved).
+
+    >>> from graph import KnowledgeBase
+    >>> from graph.catalogue import catalogue_of
+    >>> pathway = next(iter(catalogue_of(KnowledgeBase.load(validate=False)).all().values()))
+    >>> again = pathway_from_data(pathway_data(pathway))
+    >>> pathway_data(again) == pathway_data(pathway), again.branches() == pathway.branches()
+    (True, True)
+    """
+    nodes = [pathway.node(iri) for iri in pathway.digraph.nodes]
+    return {
+        "iri": pathway.iri,
+        "label": pathway.label,
+        "guideline": pathway.guideline,
+        "entry": pathway.entry,
+        "nodes": [[n.iri, n.label, list(n.recommends), n.order] for n in nodes],
+        "edges": [[source, target, [[b.iri, b.label, _criterion_data(b.criterion)] for b in data["branches"]]]
+                  for source, target, data in pathway.digraph.edges(data=True)],
+    }
+
+
+def pathway_from_data(data: dict) -> Pathway:
+    """The :class:`Pathway` that :func:`pathway_data` wrote."""
+    digraph = nx.DiGraph()
+    for iri, label, recommends, order in data["nodes"]:
+        digraph.add_node(iri, node=Node(iri, label, tuple(recommends), order))
+    for source, target, branches in data["edges"]:
+        items = [Branch(iri, label, source, target, _criterion_from_data(when)) for iri, label, when in branches]
+        digraph.add_edge(source, target, branches=items)
+    return Pathway(iri=data["iri"], label=data["label"], guideline=data["guideline"], entry=data["entry"],
+                   digraph=digraph)
+
+
+# A criterion value as [type, JSON value]: JSON alone would turn Decimal("0.5") into a float and
+# cannot tell an IRI from a string.
+_VALUE_TYPES = {"str": str, "bool": bool, "int": int, "float": float, "decimal": Decimal, "iri": URIRef}
+
+
+def _criterion_data(criterion: Criterion) -> dict:
+    data: dict = {"op": criterion.operator}
+    if criterion.fact is not None:
+        data["fact"] = criterion.fact
+    if criterion.values:
+        data["values"] = [_value_data(v) for v in criterion.values]
+    if criterion.parts:
+        data["parts"] = [_criterion_data(part) for part in criterion.parts]
+    return data
+
+
+def _criterion_from_data(data: dict) -> Criterion:
+    return Criterion(data["op"], fact=data.get("fact"),
+                     values=tuple(_VALUE_TYPES[kind](value) for kind, value in data.get("values", ())),
+                     parts=tuple(_criterion_from_data(part) for part in data.get("parts", ())))
+
+
+def _value_data(value) -> list:
+    kind = next((name for name, cls in _VALUE_TYPES.items() if type(value) is cls), None)
+    if kind is None:
+        raise ValueError(f"a criterion value of type {type(value).__name__} cannot be saved as JSON")
+    return [kind, str(value) if kind in ("decimal", "iri") else value]
+
+
 def load_pathways(graph: Graph) -> dict[str, Pathway]:
     """Every well-formed pathway of a graph as a :class:`Pathway`, by IRI, sorted by guideline id.
 

@@ -107,3 +107,46 @@ def test_a_list_that_loops_in_the_local_layer_reads_as_a_criterion_that_never_ho
     with pytest.raises(ValueError):
         list(layer.items(cell))
     assert evaluate(read_criterion(layer, criterion), {"condition": "x"}).value is False
+
+
+# ---------------------------------------------------------------- decision graphs saved with a build
+
+
+@pytest.fixture(scope="module")
+def disk(library, tmp_path_factory):
+    """The twelve guidelines built into an on-disk store, then opened as the next command opens it."""
+    path = tmp_path_factory.mktemp("disk") / "kb.db"
+    KnowledgeBase.load(library.root, store=f"oxigraph:{path}", rebuild=True, validate=False)
+    return KnowledgeBase.load(library.root, store=f"oxigraph:{path}", validate=False)
+
+
+def test_an_opened_store_reads_its_saved_decision_graphs_and_builds_none(disk, kb, monkeypatch):
+    def built(self, iris):
+        raise AssertionError(f"built {len(iris)} decision graphs from the graph instead of reading them")
+
+    monkeypatch.setattr(Catalogue, "layer", built)
+    patients = [{}, *bench_patients(read_library_info(kb.library.root).families, 7)]
+    answers = [disk.recommend(p).to_dict() for p in patients]  # {}: every pathway is a candidate
+    assert answers == [kb.recommend(p).to_dict() for p in patients]
+    assert any(a["recommendations"] for a in answers)
+
+
+def test_saved_decision_graphs_read_back_as_the_graphs_built_from_the_store(disk, kb):
+    saved = catalogue_of(disk).all()
+    assert len(saved) == 12
+    assert {iri: _shape(p) for iri, p in saved.items()} == {iri: _shape(p) for iri, p in Catalogue(kb.graph).all().items()}
+
+
+def test_a_pathway_without_a_saved_decision_graph_is_built_from_the_graph(kb):
+    from graph.pathway import pathway_data
+
+    whole = Catalogue(kb.graph).all()
+    first, *rest = whole
+    saved = {iri: pathway_data(whole[iri]) for iri in rest}  # the first was not saved
+    asked = []
+    catalogue = Catalogue(kb.graph, saved=lambda iris: asked.append(list(iris)) or {i: saved[i] for i in iris if i in saved})
+    built = []
+    layer = catalogue.layer
+    catalogue.layer = lambda iris: built.append(list(iris)) or layer(iris)
+    assert {iri: _shape(p) for iri, p in catalogue.all().items()} == {iri: _shape(p) for iri, p in whole.items()}
+    assert built == [[first]] and sorted(asked[0]) == sorted(whole)

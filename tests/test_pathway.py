@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 from pathlib import Path
 
@@ -421,3 +422,26 @@ def test_a_signalling_nan_raised_value_error():
     """Before: _same() converted Decimal("sNaN") to float, which raises ValueError."""
     assert evaluate(fact("equals", "meld", 15), {"meld": Decimal("sNaN")}, FORM).value is False
     assert evaluate(fact("in", "meld", 15, 16), {"meld": Decimal("sNaN")}, FORM).value is False
+
+
+def test_criterion_values_keep_their_type_through_the_saved_form():
+    from decimal import Decimal
+
+    from rdflib import URIRef
+
+    from graph.pathway import _criterion_data, _criterion_from_data
+
+    values = ("severe", True, 3, 0.5, Decimal("1.50"), URIRef("https://w3id.org/guidegraph/kb/x"))
+    criterion = Criterion("anyOf", parts=(Criterion("in", fact="f", values=values), Criterion("not", parts=(Criterion("isTrue", fact="g"),))))
+    again = _criterion_from_data(json.loads(json.dumps(_criterion_data(criterion))))
+    assert again == criterion
+    assert [type(v) for v in again.parts[0].values] == [str, bool, int, float, Decimal, URIRef]
+
+
+def test_a_value_the_saved_form_cannot_carry_exactly_is_refused():
+    import datetime
+
+    from graph.pathway import _criterion_data
+
+    with pytest.raises(ValueError, match="date"):
+        _criterion_data(Criterion("equals", fact="f", values=(datetime.date(2026, 1, 1),)))
