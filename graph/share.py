@@ -89,6 +89,37 @@ def read_params(params: Mapping[str, str | list[str]], specs: Iterable[FactSpec]
     return dict(sorted(facts.items(), key=lambda kv: order[kv[0]])), problems
 
 
+def facts_to_show(
+    params: Mapping[str, list[str]],
+    specs: Iterable[FactSpec],
+    *,
+    written: Mapping | None,
+    session_facts: Mapping | None,
+) -> tuple[dict, list[str]] | None:
+    """Which facts a page opened at this address shows, with the parameters it left out.
+
+    None: the address is the one the page itself ``written`` last, so the facts on screen stay.
+    Else the address's facts (a shared link, a hand edit, the first visit); but an address that
+    holds none of the facts, as when the clinician comes back from another page, restores
+    ``session_facts``, the facts of this session.
+
+    >>> specs = [FactSpec("severity", "severity", "?", "choice", ("mild", "severe"))]
+    >>> facts_to_show({"severity": ["severe"]}, specs, written={"severity": ["severe"]}, session_facts=None) is None
+    True
+    >>> facts_to_show({"severity": ["mild"]}, specs, written={"severity": ["severe"]}, session_facts={"severity": "severe"})
+    ({'severity': 'mild'}, [])
+    >>> facts_to_show({}, specs, written={"severity": ["severe"]}, session_facts={"severity": "severe"})
+    ({'severity': 'severe'}, [])
+    """
+    specs = list(specs)
+    if written is not None and dict(params) == dict(written):
+        return None
+    keys = {spec.key for spec in specs}
+    if session_facts and not any(name in keys for name in params):
+        return dict(session_facts), []
+    return read_params(params, specs)
+
+
 def parse_value(spec: FactSpec, text: str):
     """The typed value of one fact from its URL text (checked for type only; ranges are
     :func:`~graph.patient.check_facts`'s job).

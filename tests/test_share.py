@@ -6,7 +6,7 @@ import pytest
 
 from graph.errors import InputError
 from graph.recommend import patient_form_of
-from graph.share import facts_from_params, params_from_facts, read_params
+from graph.share import facts_from_params, facts_to_show, params_from_facts, read_params
 
 SEVERE_FLARE = {
     "condition": "lupus_nephritis", "tacrolimus_stopped": "abruptly", "flare": "true",
@@ -68,3 +68,27 @@ def test_reading_an_address_keeps_the_good_facts_and_lists_each_bad_one(form):
 
 def test_streamlit_embedding_options_are_not_facts(form):
     assert facts_from_params({"embed": "true", "condition": "vasculitis"}, form) == {"condition": "vasculitis"}
+
+
+def _address(facts: dict) -> dict[str, list[str]]:
+    return {name: [text] for name, text in facts.items()}
+
+
+def test_the_page_keeps_its_facts_when_the_address_is_the_one_it_wrote(form):
+    written = _address(SEVERE_FLARE)
+    assert facts_to_show(written, form, written=written, session_facts={"flare": True}) is None
+
+
+def test_a_shared_link_shows_its_own_facts_over_the_session_ones(form):
+    link = _address({"condition": "autoimmune_hepatitis", "weight_kg": "800"})
+    facts, problems = facts_to_show(link, form, written=_address(SEVERE_FLARE),
+                                    session_facts=facts_from_params(SEVERE_FLARE, form))
+    assert facts == {"condition": "autoimmune_hepatitis"}
+    assert len(problems) == 1 and "weight_kg" in problems[0]
+
+
+def test_coming_back_from_another_page_restores_the_session_facts(form):
+    session = facts_from_params(SEVERE_FLARE, form)
+    assert facts_to_show({}, form, written=None, session_facts=session) == (session, [])
+    # the first visit of a session, with nothing to restore, reads the (empty) address
+    assert facts_to_show({}, form, written=None, session_facts=None) == ({}, [])

@@ -9,7 +9,7 @@ from ..errors import InputError
 from ..export.tree import pathway_id, pathway_trees, patient_path
 from ..patient import FactSpec, check_facts
 from ..recommend import patient_form_of
-from ..share import params_from_facts, read_params
+from ..share import facts_to_show, params_from_facts
 from ..timeline import checkpoint_lines, timeline_rows, timeline_spec
 from ..views import (
     conflicts_by_statement,
@@ -70,12 +70,12 @@ def _restore(form) -> None:
     """Take the facts from the address when it changed since this page wrote it (a shared link, a
     hand edit, the first visit); coming back from another page restores the session's facts."""
     params = {name: st.query_params.get_all(name) for name in st.query_params}
-    if params == st.session_state.get(SYNCED) and all(_key(s) in st.session_state for s in form):
+    widgets_hold_facts = all(_key(s) in st.session_state for s in form)  # not after a visit to another page
+    shown = facts_to_show(params, form, written=st.session_state.get(SYNCED) if widgets_hold_facts else None,
+                          session_facts=st.session_state.get(PATIENT_FACTS))
+    if shown is None:
         return
-    if not any(name in form for name in params) and st.session_state.get(PATIENT_FACTS):
-        facts, problems = dict(st.session_state[PATIENT_FACTS]), []
-    else:
-        facts, problems = read_params(params, form)
+    facts, problems = shown
     for spec in form:
         st.session_state[_key(spec)] = form_value(spec, facts.get(spec.key))
     st.session_state[PROBLEMS] = problems
