@@ -238,6 +238,8 @@ def _build(job: dict):
         "bulk_triples_per_s": round(triples / store_load_s) if store_load_s else None,
         "conflicts_s": round(kb.timings.get("conflicts_s", 0.0), 3),
         "optimize_s": round(kb.timings["optimize_s"], 3) if "optimize_s" in kb.timings else None,
+        # a persistent build's pathways: the entry index and the decision graphs it saves
+        "pathways_s": round(kb.timings.get("entry_index_s", 0.0) + kb.timings.get("decision_graphs_s", 0.0), 3),
         "build_rss_mb": round(_rss_mb(), 1),
     }
 
