@@ -38,7 +38,12 @@ def _emit(text: str, output: str | None, force: bool) -> None:
 def _load(args, *, validate: bool = True):
     from .kb import KnowledgeBase
 
-    return KnowledgeBase.load(args.library, store=args.store, validate=validate)
+    kb = KnowledgeBase.load(args.library, store=args.store, validate=validate)
+    # A store opened from a build carries its validation report: free to check, so say so.
+    warning = kb.report.warning() if kb.report is not None and not validate else None
+    if warning:
+        print(warning, file=sys.stderr)
+    return kb
 
 
 # ---------------------------------------------------------------- commands

@@ -70,6 +70,20 @@ class Report:
     def to_dict(self) -> dict:
         return {"conforms": self.conforms, "findings": [f.to_dict() for f in self.findings]}
 
+    def warning(self) -> str | None:
+        """One line for a command that uses a library which does not conform, or None.
+
+        >>> Report((Finding("pathway-acyclic", "a cycle", "kb:p/start"),)).warning()
+        'note: the library does not conform (1 violation: pathway-acyclic); answers may be incomplete; `guidegraph validate` lists the findings'
+        """
+        violations = [f for f in self.findings if f.severity == "violation"]
+        if not violations:
+            return None
+        rules = ", ".join(sorted({f.rule for f in violations}))
+        count = f"{len(violations)} violation{'' if len(violations) == 1 else 's'}"
+        return (f"note: the library does not conform ({count}: {rules}); answers may be incomplete; "
+                "`guidegraph validate` lists the findings")
+
 
 StructuralRule = Callable[[Graph], Iterable[Finding]]
 

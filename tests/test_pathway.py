@@ -445,3 +445,28 @@ def test_a_value_the_saved_form_cannot_carry_exactly_is_refused():
 
     with pytest.raises(ValueError, match="date"):
         _criterion_data(Criterion("equals", fact="f", values=(datetime.date(2026, 1, 1),)))
+
+
+def test_a_command_on_a_built_store_that_does_not_conform_says_so(tmp_path, capsys):
+    import json as _json
+
+    library, store = library_with(tmp_path, BROKEN["pathway-acyclic"]), f"oxigraph:{tmp_path / 'kb.db'}"
+    assert main(["--library", str(library), "--store", store, "load"]) == 1  # built, with its failing report
+    capsys.readouterr()
+    patient = tmp_path / "p.json"
+    patient.write_text(_json.dumps({"flare": True}), encoding="utf-8")
+    assert main(["--library", str(library), "--store", store, "recommend", str(patient)]) == 0
+    err = capsys.readouterr().err
+    assert "does not conform (1 violation: pathway-acyclic)" in err and "guidegraph validate" in err
+
+
+def test_a_command_on_a_conforming_built_store_says_nothing_of_validation(tmp_path, capsys):
+    import json as _json
+
+    library, store = library_with(tmp_path, GOOD_PATHWAY), f"oxigraph:{tmp_path / 'kb.db'}"
+    assert main(["--library", str(library), "--store", store, "load"]) == 0
+    capsys.readouterr()
+    patient = tmp_path / "p.json"
+    patient.write_text(_json.dumps({"flare": True}), encoding="utf-8")
+    assert main(["--library", str(library), "--store", store, "recommend", str(patient)]) == 0
+    assert "conform" not in capsys.readouterr().err
