@@ -9,8 +9,8 @@ which are built once per load and kept.
 
 Only answers are kept, never errors (a query stopped at its time limit may finish under a larger
 one). A store another program can change, a SPARQL server, keeps nothing: only the server knows
-when its data changed. The kept rows are bounded (``MAX_KEPT_ROWS`` rows in all, the least recently used
-answer goes first), so a long session cannot grow without limit.
+when its data changed. The kept rows are bounded (``MAX_KEPT_ROWS`` in all, the least recently
+used answer going first), so a long session cannot grow without limit.
 """
 
 from __future__ import annotations
@@ -34,12 +34,14 @@ class Answers:
     >>> answers.put(key, QueryResult("ASK", boolean=True))
     >>> answers.get(key).boolean, answers.get(key).cached
     (True, True)
+    >>> answers.clear(); answers.get(key) is None
+    True
     """
 
     row_budget: int = MAX_KEPT_ROWS
     _kept: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _rows: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # the app serves sessions in threads
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # sessions run in threads
 
     @staticmethod
     def key(text: str, bindings: dict, max_rows: int) -> tuple:

@@ -234,11 +234,10 @@ def saved_decision_graphs(catalogue) -> dict[str, str]:
 def read_decision_graphs(graph, iris: list[str]) -> dict[str, dict]:
     """The decision graphs a build saved for these pathways, as :func:`graph.pathway.pathway_data`
     wrote them (a pathway without one is left out)."""
-    from .catalogue import _checked_iri
+    from .catalogue import pathway_values
 
-    values = " ".join(f"<{_checked_iri(iri)}>" for iri in iris)
     query = f"""PREFIX gg: <https://w3id.org/guidegraph/ontology#>
-SELECT ?pathway ?json WHERE {{ VALUES ?pathway {{ {values} }} ?pathway gg:decisionGraphJson ?json }}"""
+SELECT ?pathway ?json WHERE {{ {pathway_values(iris)} ?pathway gg:decisionGraphJson ?json }}"""
     return {row["pathway"]: json.loads(row["json"]) for row in _select(sibling(graph, BUILD_GRAPH), query)}
 
 

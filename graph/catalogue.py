@@ -69,7 +69,7 @@ _PATHWAY_PARTS = (
 
 
 def _pathways_query(iris: list[str]) -> str:
-    values = "VALUES ?pathway { " + " ".join(f"<{_checked_iri(iri)}>" for iri in iris) + " }"
+    values = pathway_values(iris)
     parts = "\n  UNION ".join(f"{{ {values} {part} }}" for part in _PATHWAY_PARTS)
     return _PREFIXES + "CONSTRUCT { ?s ?p ?o } WHERE {\n  " + parts + "\n}"
 
@@ -285,6 +285,15 @@ def _construct(graph: Graph, query: str, add) -> None:
     else:
         for s, p, o in graph.query(query):
             add(s, p, o)
+
+
+def pathway_values(iris: Iterable[str]) -> str:
+    """A ``VALUES ?pathway { ... }`` block for these pathway IRIs, each checked first.
+
+    >>> pathway_values(["https://w3id.org/guidegraph/kb/x/pathway"])
+    'VALUES ?pathway { <https://w3id.org/guidegraph/kb/x/pathway> }'
+    """
+    return "VALUES ?pathway { " + " ".join(f"<{_checked_iri(iri)}>" for iri in iris) + " }"
 
 
 def _checked_iri(iri: str) -> str:
