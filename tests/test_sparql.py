@@ -27,6 +27,7 @@ from graph.library import PROJECT_ROOT
 from graph.sparql import (
     DEFAULT_MAX_ROWS,
     DEFAULT_TIMEOUT_MS,
+    PARSE_MIN_MS,
     Guardrails,
     QueryRefused,
     QuerySyntaxError,
@@ -613,8 +614,15 @@ def test_a_long_query_parses_in_a_worker_and_runs(kb):
     assert len(result) == 5 and result.truncated
 
 
+def test_a_short_time_limit_is_for_the_evaluation_not_the_parse():
+    # A limit of 1 ms would stop any worker before it parsed: the parse has PARSE_MIN_MS.
+    text = "SELECT ?pitfall WHERE { ?pitfall a gg:Pitfall } # " + str(time.time_ns())  # never parsed before
+    assert check_query(text, timeout_ms=1) == "SELECT"
+
+
 def test_a_query_too_long_to_parse_in_time_is_stopped(kb):
-    text = "SELECT * WHERE { " + "".join(f"?s{i} ?p ?o{i} . " for i in range(5000)) + "}"
-    with pytest.raises(QueryTimeout, match="too long to parse"):
+    # About 3.5 s of parsing: past the parse limit of PARSE_MIN_MS, whatever the query's limit.
+    text = "SELECT * WHERE { " + "".join(f"?s ?p ?o{i}." for i in range(7500)) + "}"
+    with pytest.raises(QueryTimeout, match=f"too long to parse: parsing passed its limit of {PARSE_MIN_MS:,} ms"):
         kb.query(text, timeout_ms=SHORT_MS)
     assert kb.query("ASK { ?s a gg:Pitfall }").boolean is True
