@@ -33,6 +33,20 @@ DOWNLOADS = {
     "graph": (("ttl", "ttl", "text/turtle"), ("jsonld", "jsonld", "application/ld+json"), ("nt", "nt", "application/n-triples")),
 }
 
+#: The time limits the console offers, the default first: a query over the whole of a large
+#: library (the saved ones, at 10,000 guidelines) computes for longer than the default.
+TIME_LIMITS_MS = (DEFAULT_TIMEOUT_MS, 10_000, 30_000, 60_000)
+
+
+def time_limit_label(ms: int) -> str:
+    """How the console names a time limit.
+
+    >>> time_limit_label(2000), time_limit_label(60_000)
+    ('2 s (the default)', '60 s')
+    """
+    return f"{ms / 1000:g} s" + (" (the default)" if ms == DEFAULT_TIMEOUT_MS else "")
+
+
 #: What went wrong, by error class, in the words the console heads its message with.
 PROBLEMS = (
     (QuerySyntaxError, "syntax", "Not valid SPARQL"),

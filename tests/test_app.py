@@ -311,6 +311,19 @@ def test_the_console_explains_a_query_it_cannot_run(query, words):
     assert at.error[0].value.startswith(words) and not at.dataframe
 
 
+def test_the_console_runs_a_query_with_the_time_limit_chosen(monkeypatch):
+    from graph import console
+
+    monkeypatch.setattr(console, "TIME_LIMITS_MS", (console.DEFAULT_TIMEOUT_MS, 400))
+    at = run(sparql_page)
+    assert at.selectbox(key="sparql_time_limit").value == console.DEFAULT_TIMEOUT_MS
+    at.text_area(key="sparql_text").input("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+    at.selectbox(key="sparql_time_limit").select(400)
+    at.button[0].click().run()
+    assert at.error[0].value.startswith("Query stopped: too slow")
+    assert "time limit of 400 ms" in at.error[0].value
+
+
 # ---------------------------------------------------------------- conflicts and consistency
 
 

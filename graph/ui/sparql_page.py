@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..console import run_console
+from .. import console
 from ..sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, saved_queries
 from ..views import md_escape
 from .common import current_kb, header
@@ -37,7 +37,7 @@ def render() -> None:
     st.title("SPARQL console")
     st.caption(
         f"Read-only SPARQL 1.1 over the whole knowledge graph. The prefixes gg:, kb:, cito:, dcterms:, rdfs:, skos:, "
-        f"schema: need no PREFIX line. Limits: {DEFAULT_TIMEOUT_MS} ms, {DEFAULT_MAX_ROWS} rows; updates, "
+        f"schema: need no PREFIX line. Limits: {DEFAULT_TIMEOUT_MS} ms unless you choose more, {DEFAULT_MAX_ROWS} rows; updates, "
         "SERVICE and FROM are refused (a query reads this graph only, never the network or the disk)."
     )
 
@@ -69,10 +69,14 @@ def render() -> None:
                     key=f"sparql_param_{query.name}_{parameter.name}", help=parameter.description,
                     placeholder=parameter.description,
                 )
+        timeout_ms = st.selectbox("Time limit", console.TIME_LIMITS_MS, key="sparql_time_limit",
+                                  format_func=console.time_limit_label,
+                                  help="A query still computing at this limit is stopped. Questions about the "
+                                       "whole of a large library take longer than the default.")
         run = st.form_submit_button("Run query", type="primary", icon=":material/play_arrow:")
     if run:
-        st.session_state["sparql_outcome"] = run_console(
-            kb, text, bindings=values, saved=query, name=chosen or "query"
+        st.session_state["sparql_outcome"] = console.run_console(
+            kb, text, bindings=values, saved=query, timeout_ms=timeout_ms, name=chosen or "query"
         )
     outcome = st.session_state.get("sparql_outcome")
     if outcome is None:
