@@ -14,57 +14,24 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.helpers import (
+    APP_PAGES,
+    APP_TIMEOUT,
+    conflicts_page,
+    explorer_page,
+    export_page,
+    pathway_page,
+    reader_page,
+    run_page,
+    sparql_page,
+)
+
 APP = Path(__file__).resolve().parent.parent / "app.py"
 XSS = "<img src=x onerror=alert(1)>"
 SEVERE_FLARE = {
     "condition": "lupus_nephritis", "tacrolimus_stopped": "abruptly", "flare": "true",
     "severity": "severe", "weight_kg": "70", "first_line_response": "not_started",
 }
-TIMEOUT = 60
-
-
-def pathway_page():
-    from graph.ui import pathway_page
-
-    pathway_page.render()
-
-
-def reader_page():
-    from graph.ui import reader_page
-
-    reader_page.render()
-
-
-def explorer_page():
-    from graph.ui import explorer_page
-
-    explorer_page.render()
-
-
-def sparql_page():
-    from graph.ui import sparql_page
-
-    sparql_page.render()
-
-
-def conflicts_page():
-    from graph.ui import conflicts_page
-
-    conflicts_page.render()
-
-
-def export_page():
-    from graph.ui import export_page
-
-    export_page.render()
-
-
-def run(page, **params) -> AppTest:
-    at = AppTest.from_function(page, default_timeout=TIMEOUT)
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 def markdown(at: AppTest) -> str:
@@ -96,7 +63,7 @@ def hostile_library(tmp_path, monkeypatch):
 
 
 def test_the_app_opens_on_the_patient_pathway_with_the_safety_header():
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
     at.query_params.update(SEVERE_FLARE)
     at.run()
     assert not at.exception
@@ -104,10 +71,9 @@ def test_the_app_opens_on_the_patient_pathway_with_the_safety_header():
     assert "options from the listed sources, for a clinician to check** — not orders" in at.info[0].value
 
 
-@pytest.mark.parametrize("page", [pathway_page, reader_page, explorer_page, sparql_page, conflicts_page, export_page],
-                         ids=lambda p: p.__name__)
+@pytest.mark.parametrize("page", APP_PAGES, ids=lambda p: p.__name__)
 def test_every_page_says_what_the_tool_is(page):
-    at = run(page)
+    at = run_page(page)
     assert "not orders" in at.info[0].value
 
 
@@ -115,7 +81,7 @@ def test_every_page_says_what_the_tool_is(page):
 
 
 def test_a_deep_link_restores_the_patient_and_shows_rituximab_and_the_prednisone_dose():
-    at = run(pathway_page, **SEVERE_FLARE)
+    at = run_page(pathway_page, **SEVERE_FLARE)
     assert at.selectbox(key="fact_severity").value == "severe"
     assert at.number_input(key="fact_weight_kg").value == 70
     assert at.radio(key="fact_flare").value is True
@@ -127,7 +93,7 @@ def test_a_deep_link_restores_the_patient_and_shows_rituximab_and_the_prednisone
 
 
 def test_changing_one_fact_updates_the_doses_and_the_address():
-    at = run(pathway_page, **SEVERE_FLARE)
+    at = run_page(pathway_page, **SEVERE_FLARE)
     at.number_input(key="fact_weight_kg").set_value(80.0).run()
     assert "→ **40–80 mg/d for this patient** (80 kg)" in markdown(at)
     assert at.query_params["weight_kg"] == "80"
@@ -137,7 +103,7 @@ def test_changing_one_fact_updates_the_doses_and_the_address():
 
 
 def test_the_form_shows_the_given_facts_and_the_open_questions_first():
-    at = run(pathway_page, condition="lupus_nephritis")
+    at = run_page(pathway_page, condition="lupus_nephritis")
     sidebar = at.sidebar
     labels = [w.label for w in sidebar.selectbox] + [w.label for w in sidebar.radio]
     assert "Which condition has flared?" in labels
@@ -159,7 +125,7 @@ def test_the_form_shows_the_given_facts_and_the_open_questions_first():
     ids=["not-a-number", "out-of-range", "not-allowed", "not-boolean", "misspelt"],
 )
 def test_a_bad_value_in_the_address_is_one_clear_message(params, words):
-    at = run(pathway_page, **{**SEVERE_FLARE, **params})
+    at = run_page(pathway_page, **{**SEVERE_FLARE, **params})
     errors = [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]  # as shown: Markdown escapes undone
     assert len(errors) == 1 and words in errors[0] and "Traceback" not in errors[0]
     assert at.selectbox(key="fact_condition").value == "lupus_nephritis"  # the good facts are kept
@@ -167,7 +133,7 @@ def test_a_bad_value_in_the_address_is_one_clear_message(params, words):
 
 
 def test_conflicting_sources_are_flagged_next_to_the_statements_they_touch():
-    at = run(pathway_page, **{**SEVERE_FLARE, "tacrolimus_side_effects": "tolerable"})
+    at = run_page(pathway_page, **{**SEVERE_FLARE, "tacrolimus_side_effects": "tolerable"})
     flags = [e.value for e in at.error]
     assert any(f.startswith("**Sources disagree:** tacrolimus trough level") for f in flags)
     beside = [f for f in flags if f.startswith("**Sources disagree** (not resolved here")]
@@ -175,7 +141,7 @@ def test_conflicting_sources_are_flagged_next_to_the_statements_they_touch():
 
 
 def test_pitfalls_are_warnings_and_the_schedule_is_a_timeline():
-    at = run(pathway_page, **SEVERE_FLARE)
+    at = run_page(pathway_page, **SEVERE_FLARE)
     assert any("Delaying treatment in a lupus flare" in w.value for w in at.warning)
     chart = at.get("vega_lite_chart")[0].proto
     assert "weeks after restarting therapy" in chart.spec
@@ -183,7 +149,7 @@ def test_pitfalls_are_warnings_and_the_schedule_is_a_timeline():
 
 
 def test_the_decision_tree_highlights_the_patients_path():
-    at = run(pathway_page, **SEVERE_FLARE)
+    at = run_page(pathway_page, **SEVERE_FLARE)
     charts = [c.proto.spec for c in at.get("graphviz_chart")]
     assert len(charts) == 2  # the two pathways this patient enters
     lupus = next(c for c in charts if "Rebound lupus" in c)
@@ -209,7 +175,7 @@ def test_the_first_render_and_a_fact_change_are_fast():
     from graph.ui.common import knowledge_base
 
     knowledge_base.clear()  # the first render of a fresh process loads the library
-    at = AppTest.from_function(timed_pathway_page, default_timeout=TIMEOUT)
+    at = AppTest.from_function(timed_pathway_page, default_timeout=APP_TIMEOUT)
     at.query_params.update(SEVERE_FLARE)
     at.run()
     first = at.session_state["render_seconds"]
@@ -226,7 +192,7 @@ def test_the_first_render_and_a_fact_change_are_fast():
 
 
 def test_the_reader_shows_all_43_statements_of_the_lupus_seed_and_marks_it_incomplete():
-    at = run(reader_page, guideline="lupus-tacrolimus-rebound")
+    at = run_page(reader_page, guideline="lupus-tacrolimus-rebound")
     body = at.get("html")[0].proto.body
     assert len(re.findall(r'class="gg-line gg-statement"', body)) == 43
     assert "43 of 43 statements shown" in at.caption[0].value
@@ -234,7 +200,7 @@ def test_the_reader_shows_all_43_statements_of_the_lupus_seed_and_marks_it_incom
 
 
 def test_reader_filters_narrow_the_statements():
-    at = run(reader_page, guideline="lupus-tacrolimus-rebound")
+    at = run_page(reader_page, guideline="lupus-tacrolimus-rebound")
     at.multiselect[1].select("rituximab").run()  # drug
     body = at.get("html")[0].proto.body
     shown = len(re.findall(r'class="gg-line gg-statement"', body))
@@ -243,7 +209,7 @@ def test_reader_filters_narrow_the_statements():
 
 
 def test_the_reader_shows_a_label_with_markup_as_text(hostile_library):
-    at = run(reader_page, guideline="hostile-labels")
+    at = run_page(reader_page, guideline="hostile-labels")
     body = at.get("html")[0].proto.body
     assert XSS not in body and body.count("&lt;img src=x onerror=alert(1)&gt;") == 3
 
@@ -252,7 +218,7 @@ def test_the_reader_shows_a_label_with_markup_as_text(hostile_library):
 
 
 def test_the_explorer_draws_the_chosen_nodes_neighbourhood():
-    at = run(explorer_page, node="https://w3id.org/guidegraph/kb/drug/rituximab")
+    at = run_page(explorer_page, node="https://w3id.org/guidegraph/kb/drug/rituximab")
     assert at.selectbox[0].value[:2] == ("drug", "rituximab")
     page = at.get("iframe")[0].proto.srcdoc
     assert "vis.Network" in page and '"id": "https://w3id.org/guidegraph/kb/drug/rituximab"' in page
@@ -263,7 +229,7 @@ def test_the_explorer_draws_the_chosen_nodes_neighbourhood():
 def test_the_explorer_caps_a_big_view_with_a_message(monkeypatch):
     # The seeds reach at most about 300 nodes at the deepest view; a lower cap shows the same path.
     monkeypatch.setattr("graph.ui.explorer_page.MAX_VIEW_NODES", 100)
-    at = run(explorer_page, node="https://w3id.org/guidegraph/kb/lupus-tacrolimus-rebound")
+    at = run_page(explorer_page, node="https://w3id.org/guidegraph/kb/lupus-tacrolimus-rebound")
     assert not at.warning
     at.slider[0].set_value(4).run()
     assert "This neighbourhood has 250 nodes; the view is capped at the 100 nearest" in at.warning[0].value
@@ -271,13 +237,13 @@ def test_the_explorer_caps_a_big_view_with_a_message(monkeypatch):
 
 
 def test_the_explorer_refuses_an_unknown_node_with_a_message():
-    at = run(explorer_page, node="https://example.org/nothing")
+    at = run_page(explorer_page, node="https://example.org/nothing")
     assert "The graph has no node https://example.org/nothing" in at.error[0].value
     assert at.selectbox[0].value[1] == "tacrolimus"
 
 
 def test_the_explorer_shows_a_label_with_markup_as_text(hostile_library):
-    at = run(explorer_page, node="https://w3id.org/guidegraph/kb/hostile-labels")
+    at = run_page(explorer_page, node="https://w3id.org/guidegraph/kb/hostile-labels")
     page = at.get("iframe")[0].proto.srcdoc
     assert XSS not in page and "\\u003cimg src=x onerror=alert(1)\\u003e" in page
 
@@ -286,7 +252,7 @@ def test_the_explorer_shows_a_label_with_markup_as_text(hostile_library):
 
 
 def test_a_saved_query_returns_rows_in_the_console():
-    at = run(sparql_page, saved="pitfalls")
+    at = run_page(sparql_page, saved="pitfalls")
     assert at.text_area(key="sparql_text").value.startswith("# title: Pitfalls with their citations")
     at.button[0].click().run()
     assert at.success[0].value.startswith("13 rows in ")
@@ -305,7 +271,7 @@ def test_a_saved_query_returns_rows_in_the_console():
     ids=["syntax", "update", "service"],
 )
 def test_the_console_explains_a_query_it_cannot_run(query, words):
-    at = run(sparql_page)
+    at = run_page(sparql_page)
     at.text_area(key="sparql_text").input(query)
     at.button[0].click().run()
     assert at.error[0].value.startswith(words) and not at.dataframe
@@ -315,7 +281,7 @@ def test_the_console_runs_a_query_with_the_time_limit_chosen(monkeypatch):
     from graph import console
 
     monkeypatch.setattr(console, "TIME_LIMITS_MS", (console.DEFAULT_TIMEOUT_MS, 400))
-    at = run(sparql_page)
+    at = run_page(sparql_page)
     assert at.selectbox(key="sparql_time_limit").value == console.DEFAULT_TIMEOUT_MS
     at.text_area(key="sparql_text").input("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
     at.selectbox(key="sparql_time_limit").select(400)
@@ -328,7 +294,7 @@ def test_the_console_runs_a_query_with_the_time_limit_chosen(monkeypatch):
 
 
 def test_the_conflicts_page_shows_the_tacrolimus_trough_values_side_by_side():
-    at = run(conflicts_page)
+    at = run_page(conflicts_page)
     assert at.subheader[0].value == "tacrolimus trough level: 6 values from 5 statements"
     values = [m.value for m in at.markdown if m.value.startswith("#### ")]
     assert values == ["#### 0.6–1 ng/mL", "#### 6 ng/mL", "#### 0.6–1 ng/mL for autoimmune", "#### 6–10 ng/mL for transplant",
@@ -343,7 +309,7 @@ def test_the_conflicts_page_shows_the_tacrolimus_trough_values_side_by_side():
 
 
 def test_the_export_page_offers_every_format_and_highlights_the_patient_from_the_session():
-    at = AppTest.from_function(export_page, default_timeout=TIMEOUT)
+    at = AppTest.from_function(export_page, default_timeout=APP_TIMEOUT)
     at.session_state["patient_facts"] = {"condition": "lupus_nephritis", "flare": True}
     at.run()
     assert not at.exception

@@ -12,6 +12,7 @@ import pytest
 
 from graph.isolation import can_isolate, run_isolated
 from graph.library import PROJECT_ROOT
+from tests.helpers import try_to_connect_beyond_this_machine
 
 
 class Sock:
@@ -66,12 +67,7 @@ def test_the_witness_sees_a_read_a_write_and_a_connection_in_this_process(audit)
                 open("/nonexistent-guidegraph-folder/out.txt", "w")
     with pytest.raises(AssertionError, match=r"socket.connect \('192.0.2.1', 9\)"):
         with audit.watching():
-            with socket.socket() as s:
-                s.settimeout(0.01)
-                try:
-                    s.connect(("192.0.2.1", 9))  # TEST-NET-1: reserved, never routed
-                except OSError:
-                    pass
+            try_to_connect_beyond_this_machine()
     with pytest.raises(AssertionError, match="socket.bind"):
         with audit.watching():
             with socket.socket() as s:

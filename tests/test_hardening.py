@@ -1,5 +1,5 @@
-"""Hardening: every entry point x bad and hostile input, as a matrix (enums of inputs, a generator of
-``pytest.param``s per family).
+"""Hardening: every entry point x bad and hostile input, as a matrix (enums of inputs, crossed into
+``pytest.param``s by ``matrix``, one family at a time).
 
 Each refused input must give exit code 2 (1 when the checked thing does not validate) or the
 matching exception or HTTP status, ONE line on stderr that names what is wrong and where, no
@@ -33,6 +33,7 @@ from graph.errors import InputError, ParseError, ValidationFailed
 from graph.kb import KnowledgeBase, ingest_document, parse_file
 from graph.library import DEFAULT_LIBRARY, MAX_DOCUMENT_BYTES, PROJECT_ROOT
 from graph.patient import parse_patient
+from tests.helpers import MINI_PATHWAY, MINI_PREFIXES, write_mini_library
 
 REFUSED, INVALID, ACCEPTED = 2, 1, 0  # what the CLI answers
 LUPUS = DEFAULT_LIBRARY / "lupus-tacrolimus-rebound.txt"
@@ -63,6 +64,17 @@ def folder_hash(root: Path) -> str:
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def matrix(entries, cases):
+    """Every entry point with every bad input, as pytest params with the id "<entry>-<case name>"."""
+    for entry in entries:
+        if isinstance(entry, str):
+            entry_id = entry
+        else:  # an Enum member: its value when that is a name, else its own name
+            entry_id = entry.value if isinstance(entry.value, str) else entry.name.lower()
+        for case in cases:
+            yield pytest.param(entry, case, id=f"{entry_id}-{case.name.lower()}")
 
 
 @pytest.fixture
@@ -113,13 +125,7 @@ class DocumentEntry(Enum):
     PYTHON_INGEST = "python-ingest"
 
 
-def bad_documents():
-    for entry in DocumentEntry:
-        for document in BadDocument:
-            yield pytest.param(entry, document, id=f"{entry.value}-{document.name.lower()}")
-
-
-@pytest.mark.parametrize("entry, document", list(bad_documents()))
+@pytest.mark.parametrize("entry, document", list(matrix(DocumentEntry, BadDocument)))
 def test_a_bad_document_is_refused_in_one_line_and_the_library_is_unchanged(entry, document, library, tmp_path, capsys):
     source = tmp_path / "bad.txt"
     document.write(source)
@@ -231,13 +237,7 @@ class BadId(Enum):
         self.doc_id, self.words = doc_id, words
 
 
-def bad_ids():
-    for entry in ("cli", "python"):
-        for bad in BadId:
-            yield pytest.param(entry, bad, id=f"{entry}-{bad.name.lower()}")
-
-
-@pytest.mark.parametrize("entry, bad", list(bad_ids()))
+@pytest.mark.parametrize("entry, bad", list(matrix(("cli", "python"), BadId)))
 def test_ingest_refuses_a_bad_id_and_the_library_is_unchanged(entry, bad, library, capsys):
     before = folder_hash(library)
     if entry == "cli":
@@ -302,26 +302,6 @@ def test_ingest_that_fails_to_write_leaves_the_library_unchanged(library, tmp_pa
 
 # ---------------------------------------------------------------- pathway and terminology Turtle
 
-MINI = "Mini Guideline\nGive prednisone 30 mg daily for flares. 1\n"
-PREFIXES = """@prefix gg: <https://w3id.org/guidegraph/ontology#> .
-@prefix kb: <https://w3id.org/guidegraph/kb/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix fact: <https://w3id.org/guidegraph/kb/fact/> .
-@prefix lead: <https://w3id.org/guidegraph/kb/mini/lead/> .
-@base <https://w3id.org/guidegraph/kb/mini/pathway/> .
-"""
-PATHWAY = PREFIXES + """
-<https://w3id.org/guidegraph/kb/mini/pathway> a gg:Pathway ;
-    rdfs:label "mini" ; gg:guideline kb:mini ; gg:entry <start> .
-<start> a gg:DecisionNode ; rdfs:label "Flare?" ;
-    gg:pathway <https://w3id.org/guidegraph/kb/mini/pathway> ; gg:branch <start/to-treat> .
-<start/to-treat> a gg:Branch ; rdfs:label "flare" ; gg:when <start/to-treat/when> ; gg:to <treat> .
-<start/to-treat/when> a gg:Criterion ; gg:fact fact:flare ; gg:operator gg:isTrue .
-<treat> a gg:DecisionNode ; rdfs:label "Treat" ;
-    gg:pathway <https://w3id.org/guidegraph/kb/mini/pathway> ; gg:recommends lead:1 .
-fact:flare a gg:PatientFact ; gg:key "flare" ; rdfs:label "flare" ;
-    gg:question "Has the disease flared?" ; gg:datatype "boolean" .
-"""
 DOSE = """
 lead:1 gg:hasDose <https://w3id.org/guidegraph/kb/mini/lead/1/dose/9> .
 <https://w3id.org/guidegraph/kb/mini/lead/1/dose/9> a gg:Dose ; gg:drug <https://w3id.org/guidegraph/kb/drug/prednisone> ;
@@ -335,26 +315,26 @@ class BadTurtle(Enum):
     The syntax errors stop loading (exit 2, one line naming file and line); the rest load and
     fail validation (exit 1, a finding naming the rule and the node)."""
 
-    PATHWAY_SYNTAX = ("mini.pathway.ttl", PATHWAY.replace('rdfs:label "Treat" ;', 'rdfs:label "Treat" oops ;'),
+    PATHWAY_SYNTAX = ("mini.pathway.ttl", MINI_PATHWAY.replace('rdfs:label "Treat" ;', 'rdfs:label "Treat" oops ;'),
                       REFUSED, ("mini.pathway.ttl", "line 14"))
-    TERMINOLOGY_SYNTAX = ("terminology.ttl", PREFIXES + "<urn:a> a gg:Drug ;\n  rdfs:label \"x\" \n  <<< .\n",
+    TERMINOLOGY_SYNTAX = ("terminology.ttl", MINI_PREFIXES + "<urn:a> a gg:Drug ;\n  rdfs:label \"x\" \n  <<< .\n",
                           REFUSED, ("terminology.ttl", "line 9"))
-    PATHWAY_NOT_UTF8 = ("mini.pathway.ttl", PATHWAY.replace('"Flare?"', '"Fl\udcffare?"'),
+    PATHWAY_NOT_UTF8 = ("mini.pathway.ttl", MINI_PATHWAY.replace('"Flare?"', '"Fl\udcffare?"'),
                         REFUSED, ("mini.pathway.ttl",))
-    DANGLING_STATEMENT = ("mini.pathway.ttl", PATHWAY.replace("gg:recommends lead:1", "gg:recommends lead:9"),
+    DANGLING_STATEMENT = ("mini.pathway.ttl", MINI_PATHWAY.replace("gg:recommends lead:1", "gg:recommends lead:9"),
                           INVALID, ("[pathway-recommends-statement]", "mini.pathway.ttl", "mini/lead/9"))
-    DANGLING_NODE = ("mini.pathway.ttl", PATHWAY.replace("gg:to <treat>", "gg:to <nowhere>"),
+    DANGLING_NODE = ("mini.pathway.ttl", MINI_PATHWAY.replace("gg:to <treat>", "gg:to <nowhere>"),
                      INVALID, ("[pathway-branch-target]", "mini.pathway.ttl", "nowhere"))
-    CYCLE = ("mini.pathway.ttl", PATHWAY + """
+    CYCLE = ("mini.pathway.ttl", MINI_PATHWAY + """
 <treat> gg:branch <treat/to-start> .
 <treat/to-start> a gg:Branch ; rdfs:label "again" ; gg:when <treat/to-start/when> ; gg:to <start> .
 <treat/to-start/when> a gg:Criterion ; gg:fact fact:flare ; gg:operator gg:isTrue .
 """, INVALID, ("[pathway-acyclic]", "branches form a cycle"))
-    UNDECLARED_FACT = ("mini.pathway.ttl", PATHWAY.replace("gg:fact fact:flare", "gg:fact fact:flair"),
+    UNDECLARED_FACT = ("mini.pathway.ttl", MINI_PATHWAY.replace("gg:fact fact:flare", "gg:fact fact:flair"),
                        INVALID, ("[pathway-fact-declared]", "fact/flair", "not declared"))
-    DOSE_LOW_ABOVE_HIGH = ("mini.pathway.ttl", PATHWAY + DOSE.format(low="60.0", high="30.0", unit="mg/d"),
+    DOSE_LOW_ABOVE_HIGH = ("mini.pathway.ttl", MINI_PATHWAY + DOSE.format(low="60.0", high="30.0", unit="mg/d"),
                            INVALID, ("[LowNotAboveHigh]", "mini, Mini Guideline, line 2", "dose/9"))
-    UNKNOWN_UNIT = ("mini.pathway.ttl", PATHWAY + DOSE.format(low="30.0", high="30.0", unit="furlongs/fortnight"),
+    UNKNOWN_UNIT = ("mini.pathway.ttl", MINI_PATHWAY + DOSE.format(low="30.0", high="30.0", unit="furlongs/fortnight"),
                     INVALID, ("UCUM code from the dose unit list", "dose/9"))
 
     def __init__(self, file, text, code, words):
@@ -362,21 +342,12 @@ class BadTurtle(Enum):
 
 
 def mini_library(root: Path, bad: BadTurtle) -> Path:
-    root.mkdir()
-    shutil.copy(DEFAULT_LIBRARY / "terminology.ttl", root)
-    (root / "mini.txt").write_text(MINI, encoding="utf-8")
-    (root / "mini.pathway.ttl").write_text(PATHWAY, encoding="utf-8")
+    write_mini_library(root, MINI_PATHWAY)
     (root / bad.file).write_bytes(bad.text.encode("utf-8", "surrogateescape"))
     return root
 
 
-def bad_turtle():
-    for entry in ("cli-validate", "python-load"):
-        for bad in BadTurtle:
-            yield pytest.param(entry, bad, id=f"{entry}-{bad.name.lower()}")
-
-
-@pytest.mark.parametrize("entry, bad", list(bad_turtle()))
+@pytest.mark.parametrize("entry, bad", list(matrix(("cli-validate", "python-load"), BadTurtle)))
 def test_a_bad_library_file_is_named_with_its_problem(entry, bad, tmp_path, capsys):
     root = mini_library(tmp_path / "library", bad)
     if entry == "cli-validate":
@@ -443,13 +414,7 @@ class PatientEntry(Enum):
     PYTHON = "python"
 
 
-def bad_patients():
-    for entry in PatientEntry:
-        for bad in BadPatient:
-            yield pytest.param(entry, bad, id=f"{entry.value}-{bad.name.lower()}")
-
-
-@pytest.mark.parametrize("entry, bad", list(bad_patients()))
+@pytest.mark.parametrize("entry, bad", list(matrix(PatientEntry, BadPatient)))
 def test_bad_patient_facts_are_refused_in_one_line(entry, bad, loaded, tmp_path, capsys, monkeypatch):
     if entry is PatientEntry.PYTHON:
         with pytest.raises(InputError) as refused:
@@ -496,12 +461,6 @@ class BigQuery(Enum):
         self.text, self.statuses, self.words = text, statuses, words
 
 
-def big_queries():
-    for entry in ("python", "cli", "http"):
-        for query in BigQuery:
-            yield pytest.param(entry, query, id=f"{entry}-{query.name.lower()}")
-
-
 @pytest.fixture(scope="module")
 def endpoint(kb):
     from fastapi.testclient import TestClient
@@ -512,7 +471,7 @@ def endpoint(kb):
     return TestClient(create_app(kb, Guardrails(timeout_ms=SHORT_MS)))
 
 
-@pytest.mark.parametrize("entry, query", list(big_queries()))
+@pytest.mark.parametrize("entry, query", list(matrix(("python", "cli", "http"), BigQuery)))
 def test_a_huge_or_deeply_nested_query_is_stopped_and_the_next_one_runs(entry, query, loaded, endpoint, capsys, audit):
     started = time.monotonic()
     with audit.watching():
@@ -581,18 +540,18 @@ class BadOutput(Enum):
         self.make, self.force, self.words = make, force, words
 
 
-def bad_outputs():
-    for writer in Writer:
-        for bad in BadOutput:
-            yield pytest.param(writer, bad, id=f"{writer.name.lower()}-{bad.name.lower()}")
+@pytest.fixture
+def outputs(tmp_path) -> Path:
+    """The folder BadOutput makes its paths in: it holds existing.txt and an empty folder, "folder"."""
+    folder = tmp_path / "outputs"
+    folder.mkdir()
+    (folder / "existing.txt").write_text("keep me\n", encoding="utf-8")
+    (folder / "folder").mkdir()
+    return folder
 
 
-@pytest.mark.parametrize("writer, bad", list(bad_outputs()))
-def test_an_output_that_cannot_be_written_is_refused_and_nothing_changes(writer, bad, loaded, tmp_path, capsys):
-    outputs = tmp_path / "outputs"
-    outputs.mkdir()
-    (outputs / "existing.txt").write_text("keep me\n", encoding="utf-8")
-    (outputs / "folder").mkdir()
+@pytest.mark.parametrize("writer, bad", list(matrix(Writer, BadOutput)))
+def test_an_output_that_cannot_be_written_is_refused_and_nothing_changes(writer, bad, loaded, outputs, tmp_path, capsys):
     target = bad.make(outputs)
     before = folder_hash(outputs)
     code, out, err = run(capsys, *writer.argv(tmp_path), "-o", target, *(["--force"] if bad.force else []))
@@ -601,14 +560,10 @@ def test_an_output_that_cannot_be_written_is_refused_and_nothing_changes(writer,
 
 
 @pytest.mark.parametrize("bad", list(BadOutput), ids=lambda b: b.name.lower())
-def test_bench_refuses_a_bad_json_path_before_measuring_anything(bad, tmp_path, capsys, monkeypatch):
+def test_bench_refuses_a_bad_json_path_before_measuring_anything(bad, outputs, capsys, monkeypatch):
     import graph.bench
 
     monkeypatch.setattr(graph.bench, "run_benchmark", lambda **_: pytest.fail("measured before checking --json"))
-    outputs = tmp_path / "outputs"
-    outputs.mkdir()
-    (outputs / "existing.txt").write_text("keep me\n", encoding="utf-8")
-    (outputs / "folder").mkdir()
     target = bad.make(outputs)
     before = folder_hash(outputs)
     code, out, err = run(capsys, "bench", "--sizes", "10", "--json", target, *(["--force"] if bad.force else []))

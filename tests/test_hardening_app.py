@@ -24,6 +24,7 @@ from google.protobuf.json_format import MessageToDict
 from streamlit.testing.v1 import AppTest
 
 from graph.library import DEFAULT_LIBRARY, PROJECT_ROOT
+from tests.helpers import conflicts_page, explorer_page, export_page, pathway_page, reader_page, run_page, sparql_page
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "<script>alert(1)</script>"
@@ -37,7 +38,6 @@ MARKUP_FIELDS = {"body", "label", "help", "srcdoc", "spec", "caption", "placehol
 DOC = "hostile-labels"
 PATHWAY_IRI = f"https://w3id.org/guidegraph/kb/{DOC}/pathway"
 DRUG_IRI = "https://w3id.org/guidegraph/kb/drug/scriptamab"
-TIMEOUT = 60
 
 DOCUMENT = f"""Hostile {IMG} guide {SCRIPT}
 Treatment {IMG} options {SCRIPT}
@@ -97,53 +97,6 @@ def hostile_library(tmp_path_factory):
         yield root
 
 
-def pathway_page():
-    from graph.ui import pathway_page
-
-    pathway_page.render()
-
-
-def reader_page():
-    from graph.ui import reader_page
-
-    reader_page.render()
-
-
-def explorer_page():
-    from graph.ui import explorer_page
-
-    explorer_page.render()
-
-
-def sparql_page():
-    from graph.ui import sparql_page
-
-    sparql_page.render()
-
-
-def conflicts_page():
-    from graph.ui import conflicts_page
-
-    conflicts_page.render()
-
-
-def export_page():
-    from graph.ui import export_page
-
-    export_page.render()
-
-
-PAGES = {f.__name__: f for f in (pathway_page, reader_page, explorer_page, sparql_page, conflicts_page, export_page)}
-
-
-def run(name: str, **params) -> AppTest:
-    at = AppTest.from_function(PAGES[name], default_timeout=TIMEOUT)
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
 def elements(at: AppTest):
     """(type, message as a dict) of every element on the page, sidebar and containers included."""
     stack = [at._tree]
@@ -199,7 +152,7 @@ def assert_shown_as_text(at: AppTest, *, at_least: int = 1) -> None:
 
 
 def test_patient_pathway_page_shows_markup_as_text(hostile_library):
-    at = run("pathway_page", hostile_flare="true")
+    at = run_page(pathway_page, hostile_flare="true")
     assert_shown_as_text(at, at_least=6)  # statements, drug, fact label and question, node labels
     body = "\n".join(m.value for m in at.markdown)
     assert "scriptamab \\<script\\>alert(1)\\</script\\>" in body and "Line 3" in body
@@ -214,32 +167,32 @@ def test_patient_pathway_page_shows_markup_as_text(hostile_library):
     {f"x{SCRIPT}": "1"},
 ], ids=["script-value", "markdown-link", "img-in-number", "script-key"])
 def test_a_hostile_address_is_shown_as_text(hostile_library, params):
-    at = run("pathway_page", **params)
+    at = run_page(pathway_page, **params)
     (error,) = at.error
     assert "left out" in error.value and not re.search(r"(?<!\\)[\[<]", error.value)  # no link, no tag
     assert_shown_as_text(at)
 
 
 def test_guideline_reader_shows_markup_as_text(hostile_library):
-    at = run("reader_page", guideline=DOC)
+    at = run_page(reader_page, guideline=DOC)
     assert_shown_as_text(at, at_least=5)  # title, heading, statements, incomplete lead-in
     assert "Incomplete document" in at.warning[0].value and "\\<img" in at.warning[0].value
 
 
 @pytest.mark.parametrize("node", [DRUG_IRI, f"https://w3id.org/guidegraph/kb/{DOC}", PATHWAY_IRI])
 def test_graph_explorer_shows_markup_as_text(hostile_library, node):
-    at = run("explorer_page", node=node)
+    at = run_page(explorer_page, node=node)
     assert_shown_as_text(at)
 
 
 def test_graph_explorer_shows_a_hostile_node_address_as_text(hostile_library):
-    at = run("explorer_page", node=f"https://example.org/{SCRIPT}")
+    at = run_page(explorer_page, node=f"https://example.org/{SCRIPT}")
     assert "\\<script\\>" in at.error[0].value
     assert_shown_as_text(at)
 
 
 def test_sparql_console_shows_markup_in_results_and_errors_as_text(hostile_library):
-    at = run("sparql_page")
+    at = run_page(sparql_page)
     at.text_area(key="sparql_text").set_value(f"SELECT ?label WHERE {{ <{DRUG_IRI}> rdfs:label ?label }}")
     at.button[0].click().run()
     assert list(at.dataframe[0].value["label"]) == [f"scriptamab {SCRIPT}"]  # a table cell: text
@@ -250,14 +203,14 @@ def test_sparql_console_shows_markup_in_results_and_errors_as_text(hostile_libra
 
 
 def test_conflicts_page_shows_markup_as_text(hostile_library):
-    at = run("conflicts_page")
+    at = run_page(conflicts_page)
     assert_shown_as_text(at)
     quoted = [m.value for m in at.markdown if m.value.startswith("**Line 6:**")]  # the 2-3 ng/mL trough line
     assert quoted and all("\\<img src=x onerror=alert(1)\\>" in q for q in quoted)
 
 
 def test_export_page_shows_markup_as_text(hostile_library):
-    at = run("export_page")
+    at = run_page(export_page)
     at.selectbox[0].set_value(DOC).run()
     assert_shown_as_text(at)
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
-from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -20,6 +18,7 @@ from graph.library import DEFAULT_LIBRARY
 from graph.pathway import Criterion, check_decision_layer, evaluate, load_pathways, read_criterion, traverse
 from graph.patient import FactSpec, PatientForm
 from graph.vocab import GG, KB
+from tests.helpers import MINI_PATHWAY, write_mini_library
 
 LUPUS = str(KB["lupus-tacrolimus-rebound/pathway"])
 AUTOIMMUNE = str(KB["autoimmune-tacrolimus-rebound/pathway"])
@@ -275,28 +274,6 @@ def test_the_pathways_are_built_once_per_load(kb):
 
 # ---------------------------------------------------------------- structural checks
 
-MINI = "Mini Guideline\nGive prednisone 30 mg daily for flares. 1\n"
-
-GOOD_PATHWAY = """
-@prefix gg: <https://w3id.org/guidegraph/ontology#> .
-@prefix kb: <https://w3id.org/guidegraph/kb/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix fact: <https://w3id.org/guidegraph/kb/fact/> .
-@prefix lead: <https://w3id.org/guidegraph/kb/mini/lead/> .
-@base <https://w3id.org/guidegraph/kb/mini/pathway/> .
-
-<https://w3id.org/guidegraph/kb/mini/pathway> a gg:Pathway ;
-    rdfs:label "mini" ; gg:guideline kb:mini ; gg:entry <start> .
-<start> a gg:DecisionNode ; rdfs:label "Flare?" ;
-    gg:pathway <https://w3id.org/guidegraph/kb/mini/pathway> ; gg:branch <start/to-treat> .
-<start/to-treat> a gg:Branch ; rdfs:label "flare" ; gg:when <start/to-treat/when> ; gg:to <treat> .
-<start/to-treat/when> a gg:Criterion ; gg:fact fact:flare ; gg:operator gg:isTrue .
-<treat> a gg:DecisionNode ; rdfs:label "Treat" ;
-    gg:pathway <https://w3id.org/guidegraph/kb/mini/pathway> ; gg:recommends lead:1 .
-fact:flare a gg:PatientFact ; gg:key "flare" ; rdfs:label "flare" ;
-    gg:question "Has the disease flared?" ; gg:datatype "boolean" .
-"""
-
 ORPHAN = """
 <orphan> a gg:DecisionNode ; rdfs:label "never reached" ;
     gg:pathway <https://w3id.org/guidegraph/kb/mini/pathway> .
@@ -309,11 +286,11 @@ CYCLE = """
 """
 
 BROKEN = {
-    "pathway-reachable": GOOD_PATHWAY + ORPHAN,
-    "pathway-acyclic": GOOD_PATHWAY + CYCLE,
-    "pathway-recommends-statement": GOOD_PATHWAY.replace("gg:recommends lead:1", "gg:recommends lead:9"),
-    "pathway-fact-declared": GOOD_PATHWAY.replace("gg:fact fact:flare", "gg:fact fact:flair"),
-    "pathway-branch-target": GOOD_PATHWAY.replace("gg:to <treat>", "gg:to <treatment>"),
+    "pathway-reachable": MINI_PATHWAY + ORPHAN,
+    "pathway-acyclic": MINI_PATHWAY + CYCLE,
+    "pathway-recommends-statement": MINI_PATHWAY.replace("gg:recommends lead:1", "gg:recommends lead:9"),
+    "pathway-fact-declared": MINI_PATHWAY.replace("gg:fact fact:flare", "gg:fact fact:flair"),
+    "pathway-branch-target": MINI_PATHWAY.replace("gg:to <treat>", "gg:to <treatment>"),
 }
 FOCUS = {
     "pathway-reachable": "mini/pathway/orphan",
@@ -324,21 +301,12 @@ FOCUS = {
 }
 
 
-def library_with(tmp_path: Path, pathway_turtle: str) -> Path:
-    root = tmp_path / "library"
-    root.mkdir()
-    shutil.copy(DEFAULT_LIBRARY / "terminology.ttl", root)
-    (root / "mini.txt").write_text(MINI, encoding="utf-8")
-    (root / "mini.pathway.ttl").write_text(pathway_turtle, encoding="utf-8")
-    return root
-
-
 def pathway_findings(report):
     return [f for f in report.findings if f.rule.startswith("pathway-")]
 
 
 def test_a_good_small_pathway_has_no_structural_finding(tmp_path):
-    kb = KnowledgeBase.load(library_with(tmp_path, GOOD_PATHWAY))
+    kb = KnowledgeBase.load(write_mini_library(tmp_path / "library", MINI_PATHWAY))
     assert pathway_findings(kb.report) == []
     assert [i["line"] for i in kb.recommend({"flare": True}).recommendations] == [2]
 
@@ -349,7 +317,7 @@ def test_the_seed_library_has_no_structural_finding(kb):
 
 @pytest.mark.parametrize("rule", sorted(BROKEN))
 def test_a_broken_pathway_is_reported_with_its_file_node_and_rule(tmp_path, rule):
-    kb = KnowledgeBase.load(library_with(tmp_path, BROKEN[rule]))
+    kb = KnowledgeBase.load(write_mini_library(tmp_path / "library", BROKEN[rule]))
     assert not kb.report.conforms
     findings = [f for f in pathway_findings(kb.report) if f.rule == rule]
     assert len(findings) == 1, kb.report.text()
@@ -360,15 +328,15 @@ def test_a_broken_pathway_is_reported_with_its_file_node_and_rule(tmp_path, rule
 
 
 def test_a_cycle_is_named_and_the_engine_does_not_loop(tmp_path):
-    kb = KnowledgeBase.load(library_with(tmp_path, BROKEN["pathway-acyclic"]))
+    kb = KnowledgeBase.load(write_mini_library(tmp_path / "library", BROKEN["pathway-acyclic"]))
     (finding,) = [f for f in kb.report.findings if f.rule == "pathway-acyclic"]
     assert "start -> treat -> start" in finding.message or "treat -> start -> treat" in finding.message
     assert kb.recommend({"flare": True}).path == []  # a cyclic pathway is never walked
 
 
 def test_two_facts_with_one_key_are_reported(tmp_path):
-    twice = GOOD_PATHWAY + '\nfact:flare2 a gg:PatientFact ; gg:key "flare" ; gg:question "Flare?" ; gg:datatype "boolean" .\n'
-    kb = KnowledgeBase.load(library_with(tmp_path, twice))
+    twice = MINI_PATHWAY + '\nfact:flare2 a gg:PatientFact ; gg:key "flare" ; gg:question "Flare?" ; gg:datatype "boolean" .\n'
+    kb = KnowledgeBase.load(write_mini_library(tmp_path / "library", twice))
     assert [f.rule for f in pathway_findings(kb.report)] == ["pathway-fact-key-unique"]
 
 
@@ -380,7 +348,7 @@ def test_check_decision_layer_without_file_names_still_names_node_and_rule(tmp_p
 
 @pytest.mark.parametrize("rule", ["pathway-acyclic", "pathway-reachable", "pathway-recommends-statement"])
 def test_cli_validate_reports_a_broken_pathway_and_exits_1(tmp_path, capsys, rule):
-    code = main(["--library", str(library_with(tmp_path, BROKEN[rule])), "validate"])
+    code = main(["--library", str(write_mini_library(tmp_path / "library", BROKEN[rule])), "validate"])
     err = capsys.readouterr().err
     assert code == 1
     assert f"[{rule}]" in err and "mini.pathway.ttl" in err and FOCUS[rule] in err
@@ -450,7 +418,7 @@ def test_a_value_the_saved_form_cannot_carry_exactly_is_refused():
 def test_a_command_on_a_built_store_that_does_not_conform_says_so(tmp_path, capsys):
     import json as _json
 
-    library, store = library_with(tmp_path, BROKEN["pathway-acyclic"]), f"oxigraph:{tmp_path / 'kb.db'}"
+    library, store = write_mini_library(tmp_path / "library", BROKEN["pathway-acyclic"]), f"oxigraph:{tmp_path / 'kb.db'}"
     assert main(["--library", str(library), "--store", store, "load"]) == 1  # built, with its failing report
     capsys.readouterr()
     patient = tmp_path / "p.json"
@@ -463,7 +431,7 @@ def test_a_command_on_a_built_store_that_does_not_conform_says_so(tmp_path, caps
 def test_a_command_on_a_conforming_built_store_says_nothing_of_validation(tmp_path, capsys):
     import json as _json
 
-    library, store = library_with(tmp_path, GOOD_PATHWAY), f"oxigraph:{tmp_path / 'kb.db'}"
+    library, store = write_mini_library(tmp_path / "library", MINI_PATHWAY), f"oxigraph:{tmp_path / 'kb.db'}"
     assert main(["--library", str(library), "--store", store, "load"]) == 0
     capsys.readouterr()
     patient = tmp_path / "p.json"

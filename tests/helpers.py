@@ -1,0 +1,125 @@
+"""Helpers that more than one test file uses, kept in one place: the app's pages for AppTest
+(tests/test_app.py, tests/test_hardening_app.py), the one-pathway "mini" library
+(tests/test_pathway.py, tests/test_hardening.py) and a connection the audit must see
+(tests/test_audit.py, tests/test_sparql.py). Fixtures live in tests/conftest.py."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from graph.library import DEFAULT_LIBRARY
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
+
+# ---------------------------------------------------------------- the app's pages, for AppTest
+
+#: Seconds an AppTest run may take (the first run of a process loads the knowledge base).
+APP_TIMEOUT = 60
+
+
+# AppTest.from_function runs a function from its source text, so each page function imports its
+# page inside its body: the source must stand on its own.
+
+
+def pathway_page():
+    from graph.ui import pathway_page
+
+    pathway_page.render()
+
+
+def reader_page():
+    from graph.ui import reader_page
+
+    reader_page.render()
+
+
+def explorer_page():
+    from graph.ui import explorer_page
+
+    explorer_page.render()
+
+
+def sparql_page():
+    from graph.ui import sparql_page
+
+    sparql_page.render()
+
+
+def conflicts_page():
+    from graph.ui import conflicts_page
+
+    conflicts_page.render()
+
+
+def export_page():
+    from graph.ui import export_page
+
+    export_page.render()
+
+
+#: Every page of the app, as functions for AppTest.from_function.
+APP_PAGES = (pathway_page, reader_page, explorer_page, sparql_page, conflicts_page, export_page)
+
+
+def run_page(page, **params) -> AppTest:
+    """Run one page function with these query parameters through AppTest, failing on any exception."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(page, default_timeout=APP_TIMEOUT)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+# ---------------------------------------------------------------- the mini library
+
+#: A one-statement document: prednisone 30 mg daily for flares, from reference 1 (on line 2).
+MINI_DOCUMENT = "Mini Guideline\nGive prednisone 30 mg daily for flares. 1\n"
+MINI_PREFIXES = """@prefix gg: <https://w3id.org/guidegraph/ontology#> .
+@prefix kb: <https://w3id.org/guidegraph/kb/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix fact: <https://w3id.org/guidegraph/kb/fact/> .
+@prefix lead: <https://w3id.org/guidegraph/kb/mini/lead/> .
+@base <https://w3id.org/guidegraph/kb/mini/pathway/> .
+"""
+#: A valid two-node pathway for MINI_DOCUMENT: "Flare?" -> "Treat", which recommends lead:1. Tests
+#: name its lines (the "Treat" node is on line 14), so change it with care.
+MINI_PATHWAY = MINI_PREFIXES + """
+<https://w3id.org/guidegraph/kb/mini/pathway> a gg:Pathway ;
+    rdfs:label "mini" ; gg:guideline kb:mini ; gg:entry <start> .
+<start> a gg:DecisionNode ; rdfs:label "Flare?" ;
+    gg:pathway <https://w3id.org/guidegraph/kb/mini/pathway> ; gg:branch <start/to-treat> .
+<start/to-treat> a gg:Branch ; rdfs:label "flare" ; gg:when <start/to-treat/when> ; gg:to <treat> .
+<start/to-treat/when> a gg:Criterion ; gg:fact fact:flare ; gg:operator gg:isTrue .
+<treat> a gg:DecisionNode ; rdfs:label "Treat" ;
+    gg:pathway <https://w3id.org/guidegraph/kb/mini/pathway> ; gg:recommends lead:1 .
+fact:flare a gg:PatientFact ; gg:key "flare" ; rdfs:label "flare" ;
+    gg:question "Has the disease flared?" ; gg:datatype "boolean" .
+"""
+
+
+def write_mini_library(root: Path, pathway_turtle: str) -> Path:
+    """Make the folder ``root`` a library of the seed terminology, MINI_DOCUMENT and this pathway."""
+    root.mkdir()
+    shutil.copy(DEFAULT_LIBRARY / "terminology.ttl", root)
+    (root / "mini.txt").write_text(MINI_DOCUMENT, encoding="utf-8")
+    (root / "mini.pathway.ttl").write_text(pathway_turtle, encoding="utf-8")
+    return root
+
+
+# ---------------------------------------------------------------- the network beyond this machine
+
+
+def try_to_connect_beyond_this_machine() -> None:
+    """Try for 10 ms to connect to 192.0.2.1 port 9 (TEST-NET-1: reserved, never routed)."""
+    with socket.socket() as s:
+        s.settimeout(0.01)
+        try:
+            s.connect(("192.0.2.1", 9))
+        except OSError:
+            pass
