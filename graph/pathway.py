@@ -508,25 +508,13 @@ def pathway_rules(*, files: Iterable[Path] = ()) -> list[Callable[[Graph], list[
 
 
 def pathway_sources(files: Iterable[Path]) -> dict[str, str]:
-    """Subject IRI to the name of the pathway file that writes it (for findings).
-
-    Read with Oxigraph's Turtle parser, as the build reads them: rdflib's took 22 s of a
-    1,000-guideline validation for this list of names.
-    """
-    import pyoxigraph as ox
-
-    from .errors import InputError
+    """Subject IRI to the name of the pathway file that writes it (for findings). Read with
+    Oxigraph's parser: rdflib's took 22 s of a 1,000-guideline validation for these names."""
+    from .kb import turtle_triples
 
     sources: dict[str, str] = {}
     for path in map(Path, files):
-        try:
-            triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
-            subjects = {triple.subject.value for triple in triples if isinstance(triple.subject, ox.NamedNode)}
-        except SyntaxError as error:
-            raise InputError(f"cannot read Turtle: {' '.join(str(error).split())}", where=str(path)) from None
-        except OSError as error:
-            raise InputError(f"cannot read: {error.strerror or error}", where=str(path)) from None
-        for subject in sorted(subjects):
+        for subject in sorted({str(s) for s, _, _ in turtle_triples(path) if isinstance(s, URIRef)}):
             sources.setdefault(subject, path.name)
     return sources
 

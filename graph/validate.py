@@ -108,9 +108,19 @@ def locate(graph: Graph, node) -> dict:
     }
 
 
-def shacl_findings(data: Graph, shapes: Graph) -> list[Finding]:
-    """Run pySHACL (no inference: every statement is typed explicitly) and locate each result."""
-    _, results, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
+def shacl_findings(data: Graph, shapes: Graph, *, inplace: bool = False, located_in: Graph | None = None,
+                   use_shapes: list[str] | None = None) -> list[Finding]:
+    """Run pySHACL (no inference: every statement is typed explicitly) and locate each result.
+
+    ``inplace``: validate ``data`` itself instead of pySHACL's copy of it (a graph made for this
+    validation alone). ``located_in``: the graph to locate findings in, when ``data`` is a part of it.
+    ``use_shapes``: the IRIs of the only shapes to run (None: all).
+    """
+    if use_shapes is not None and not use_shapes:
+        return []  # pySHACL reads an empty list as "all"
+    _, results, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+                                   inplace=inplace, use_shapes=use_shapes)
+    where = data if located_in is None else located_in
     findings = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(result, SH.focusNode)
@@ -127,10 +137,15 @@ def shacl_findings(data: Graph, shapes: Graph) -> list[Finding]:
                 message=text,
                 focus=str(focus),
                 severity="violation" if severity == SH.Violation else _local_name(severity).lower(),
-                **locate(data, focus),
+                **locate(where, focus),
             )
         )
-    return sorted(findings, key=lambda f: (f.guideline or "", f.line or 0, f.focus, f.rule, f.message))
+    return sorted(findings, key=finding_order)
+
+
+def finding_order(finding: Finding) -> tuple:
+    """Findings in the order of the library: by guideline, source line, node, rule and message."""
+    return finding.guideline or "", finding.line or 0, finding.focus, finding.rule, finding.message
 
 
 def _local_name(term) -> str:
@@ -171,7 +186,8 @@ def library_checks(directory: Path) -> list[SparqlCheck]:
     return [read_check(path) for path in sorted(directory.glob("*.rq"))]
 
 
-def validate_graph(data: Graph, *, shapes: Graph, rules: Iterable[StructuralRule] = ()) -> Report:
+def validate_graph(data: Graph, *, shapes: Graph, rules: Iterable[StructuralRule] = (),
+                   shacl: Callable[[Graph, Graph], list[Finding]] = shacl_findings) -> Report:
     """SHACL and structural checks of one graph.
 
     Parameters
@@ -179,8 +195,9 @@ def validate_graph(data: Graph, *, shapes: Graph, rules: Iterable[StructuralRule
     data : the library graph (ontology, terminology, documents and pathways merged).
     shapes : the SHACL shapes graph (ontology/shapes.ttl).
     rules : functions from graph to findings, for what SHACL cannot say (cycles, reachability).
+    shacl : how the shapes are run, from ``(data, shapes)`` to findings (one pass by default).
     """
-    findings = shacl_findings(data, shapes)
+    findings = shacl(data, shapes)
     for rule in rules:
         findings.extend(rule(data))
     return Report(tuple(findings))
