@@ -37,7 +37,7 @@ from .errors import InputError
 from .ingest import Document, parse
 from .library import ONTOLOGY_DIR, PROJECT_ROOT, Library
 from .store import (BUILD_GRAPH, StoreSpec, clear_graph, clear_store, flush, is_oxigraph, load_ntriples, ntriples, open_store,
-                    optimize, ox_graph_name, parse_store, pyoxigraph_store, sibling)
+                    optimize, ox_graph_name, parse_store, parse_turtle, pyoxigraph_store, sibling)
 from .terminology import Lexicon
 from .vocab import GG
 
@@ -293,29 +293,20 @@ def parse_library(library: str | Path | Library | None = None, *, workers: int |
     decision_blocks = len(blocks)
     ids = lib.document_ids()
     documents: dict[str, Document] = {}
-    for doc_id, doc, block in _parse_documents(lib, ids, lexicon, _workers(workers, len(ids))):
+    for doc_id, doc, block in _parse_documents(lib, ids, lexicon, worker_count(workers, len(ids))):
         documents[doc_id] = doc
         blocks.append(block)
     return ParsedLibrary(lib, lexicon, documents, blocks, time.perf_counter() - started, decision_blocks)
 
 
 def turtle_ntriples(path: Path) -> bytes:
-    """A Turtle file as N-Triples, parsed by Oxigraph (blank nodes get labels unique to this read).
-
-    A syntax error names the file and line, as :func:`graph.kb.read_turtle` does.
-    """
-    import pyoxigraph as ox
-
-    try:
-        triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=Path(path).resolve().as_uri())
-        return "".join(f"{triple} .\n" for triple in triples).encode("utf-8")
-    except SyntaxError as error:
-        raise InputError(f"cannot read Turtle: {' '.join(str(error).split())}", where=str(path)) from None
-    except OSError as error:
-        raise InputError(f"cannot read: {error.strerror or error}", where=str(path)) from None
+    """A Turtle file as N-Triples, parsed by Oxigraph (see :func:`graph.store.parse_turtle`)."""
+    return "".join(f"{triple} .\n" for triple in parse_turtle(path)).encode("utf-8")
 
 
-def _workers(asked: int | None, documents: int) -> int:
+def worker_count(asked: int | None, documents: int) -> int:
+    """Processes for work over ``documents``: ``asked``, or one per CPU (``GUIDEGRAPH_WORKERS``
+    overrides) from ``PARALLEL_FROM`` documents on, never more than there are documents."""
     if asked is None:
         asked = int(os.environ.get("GUIDEGRAPH_WORKERS", "0")) or (os.cpu_count() or 1)
         if documents < PARALLEL_FROM:

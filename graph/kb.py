@@ -37,19 +37,11 @@ def read_turtle(path: Path) -> Graph:
 def turtle_triples(path: Path) -> list[tuple]:
     """A Turtle file's triples as rdflib terms, read with Oxigraph's parser (about twenty times
     faster than rdflib's); a syntax error names the file and line."""
-    import pyoxigraph as ox
-
-    from .errors import InputError
     from .sparql import TermConverter
+    from .store import parse_turtle
 
     convert = TermConverter()
-    try:
-        triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=Path(path).resolve().as_uri())
-        return [(convert(t.subject), convert(t.predicate), convert(t.object)) for t in triples]
-    except SyntaxError as error:
-        raise InputError(f"cannot read Turtle: {' '.join(str(error).split())}", where=str(path)) from None
-    except OSError as error:
-        raise InputError(f"cannot read: {error.strerror or error}", where=str(path)) from None
+    return [(convert(t.subject), convert(t.predicate), convert(t.object)) for t in parse_turtle(path)]
 
 
 @dataclass

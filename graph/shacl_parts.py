@@ -62,14 +62,14 @@ def shacl_by_part(kb, shapes: Graph, *, workers: int | None = None) -> list[Find
     from ``graph.build.PARALLEL_FROM`` documents on; ``GUIDEGRAPH_WORKERS`` overrides).
     """
     global _SHARED
-    from .build import _workers
-    from .kb import ONTOLOGY_FILE, read_turtle
+    from .build import worker_count
+    from .kb import ONTOLOGY_FILE
 
-    base = tuple(chain(read_turtle(ONTOLOGY_FILE), read_turtle(kb.library.terminology_file)))
+    base = tuple(chain(turtle_triples(ONTOLOGY_FILE), turtle_triples(kb.library.terminology_file)))
     context = _Context(kb, shapes, base)
     ids = sorted(kb.documents)
     batches = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
-    count = _workers(workers, len(ids))
+    count = worker_count(workers, len(ids))
     if count <= 1:
         parts = [library_part(context)] + [document_part(context, batch) for batch in batches]
     else:

@@ -197,6 +197,24 @@ def pyoxigraph_store(graph: Graph):
 # ---------------------------------------------------------------- loading
 
 
+def parse_turtle(path: Path) -> list:
+    """A Turtle file's triples as pyoxigraph terms, parsed by Oxigraph (blank nodes get labels
+    unique to this read). A syntax error names the file and line, as :func:`graph.kb.read_turtle`
+    does; a file that cannot be read says why.
+    """
+    import pyoxigraph as ox
+
+    from .errors import InputError
+
+    try:
+        return list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=Path(path).resolve().as_uri()))
+    except SyntaxError as error:
+        raise InputError(f"cannot read Turtle: {' '.join(str(error).split())}", where=str(path)) from None
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror or error}", where=str(path)) from None
+
+
+
 def load_ntriples(graph: Graph, blocks: Iterable[bytes]) -> None:
     """Add N-Triples to ``graph`` the fastest way its store has.
 
