@@ -150,6 +150,10 @@ class Catalogue:
     def __len__(self) -> int:
         return len(self._order)
 
+    def iris(self) -> list[str]:
+        """Every pathway's IRI, in the engine's order (none of them built)."""
+        return sorted(self._order, key=self._order.__getitem__)
+
     def candidate_iris(self, facts: Mapping) -> list[str]:
         """The pathways whose entry is not false for these facts, in the engine's order."""
         chosen = set(self._always)
@@ -180,7 +184,7 @@ class Catalogue:
 
     def all(self) -> dict[str, Pathway]:
         """Every pathway, in the engine's order (exports and checks that need them all)."""
-        iris = sorted(self._order, key=self._order.__getitem__)
+        iris = self.iris()
         return {iri: p for iri, p in zip(iris, self.pathways(iris)) if p is not None}
 
     def layer(self, iris: list[str]) -> Layer:
@@ -293,10 +297,11 @@ def pathway_values(iris: Iterable[str]) -> str:
     >>> pathway_values(["https://w3id.org/guidegraph/kb/x/pathway"])
     'VALUES ?pathway { <https://w3id.org/guidegraph/kb/x/pathway> }'
     """
-    return "VALUES ?pathway { " + " ".join(f"<{_checked_iri(iri)}>" for iri in iris) + " }"
+    return "VALUES ?pathway { " + " ".join(f"<{checked_iri(iri)}>" for iri in iris) + " }"
 
 
-def _checked_iri(iri: str) -> str:
+def checked_iri(iri: str) -> str:
+    """``iri``, to be written as ``<iri>`` in a query; ValueError when it could break out of the brackets."""
     # IRIs come from the graph itself; one that could break out of <...> is refused, never spliced.
     if any(c in iri for c in '<>"{}|^`\\ \n'):
         raise ValueError(f"not an IRI that can be written in a query: {iri!r}")

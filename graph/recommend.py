@@ -47,6 +47,25 @@ def patient_form_of(kb) -> PatientForm:
     return kb._cache["patient_form"]
 
 
+def titles_of(kb) -> dict[str, str]:
+    """Guideline id to title, read once per load (from the graph: an opened store need not parse
+    its documents for them)."""
+    if "titles" not in kb._cache:
+        kb._cache["titles"] = guideline_titles(kb.graph)
+    return kb._cache["titles"]
+
+
+_TITLES_QUERY = """PREFIX gg: <https://w3id.org/guidegraph/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?id ?title WHERE { ?guideline a gg:Guideline ; dcterms:identifier ?id . OPTIONAL { ?guideline dcterms:title ?title } }"""
+
+
+def guideline_titles(graph) -> dict[str, str]:
+    """Guideline id to title ("" for a guideline without one), in id order."""
+    rows = ((str(row.id), str(row.title) if row.title is not None else "") for row in graph.query(_TITLES_QUERY))
+    return dict(sorted(rows))
+
+
 def statements_of(kb) -> dict[str, dict]:
     """Every statement as a result item without the patient-specific parts, read once per load."""
     if "statement_items" not in kb._cache:
@@ -133,6 +152,8 @@ def _only(query: str, iris) -> str:
 def read_statements(graph, *, iris=None) -> dict[str, dict]:
     """Statement IRI to its result item (DESIGN.md's Item without why, why_not, for_patient);
     ``iris``: only these statements."""
+    if iris is not None and not iris:
+        return {}  # an empty VALUES block is one rdflib's engine cannot evaluate
     kinds = {str(cls): name for name, cls in KINDS.items()}
     items: dict[str, dict] = {}
     for row in graph.query(_only(STATEMENTS_QUERY, iris)):

@@ -30,6 +30,7 @@ import socket
 import sys
 import tempfile
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -104,6 +105,19 @@ def generated_pathway(n_nodes: int, *, hostile_every: int = 7):
 def large_pathway():
     """A generated 100-node pathway graph with long and hostile labels."""
     return generated_pathway(100)
+
+
+#: Pathways in the ``many_pathways`` library: more than a page draws (graph.views.PATHWAYS_SHOWN).
+MANY_PATHWAYS = 25
+
+
+@pytest.fixture(scope="session")
+def many_pathways(tmp_path_factory) -> Path:
+    """A synthetic library of 25 guidelines, each with its pathway, and conflicts of up to 43
+    values: the size at which pages must start to summarise."""
+    from graph.synthetic import generate_library
+
+    return generate_library(MANY_PATHWAYS, seed=5, out_dir=tmp_path_factory.mktemp("many") / "library").root
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,13 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from graph import cli
+from graph import KnowledgeBase, cli
+from graph.catalogue import Catalogue, catalogue_of
 from graph.errors import InputError
 from graph.export import dot as dot_module
 from graph.export.dot import INSTALL_HINT, render_dot, to_dot
 from graph.export.mermaid import check_flowchart, escape_label, to_mermaid
+from tests.conftest import MANY_PATHWAYS
 from graph.export.tree import (
     BRANCH_WIDTH,
     LABEL_WIDTH,
@@ -27,9 +29,12 @@ from graph.export.tree import (
     PatientPath,
     branch_lines,
     export_tree,
+    FEW_IDS,
     highlight,
+    library_trees,
     node_lines,
     patient_path,
+    pathway_ids,
     pathway_trees,
     question_lines,
     statement_lines,
@@ -441,3 +446,58 @@ def test_dot_text_is_accepted_by_the_dot_program_from_the_cli(tmp_path, capsys):
     text = capsys.readouterr().out
     done = subprocess.run(["dot", "-Tsvg"], input=text.encode(), capture_output=True, timeout=60)
     assert done.returncode == 0 and done.stdout.startswith(b"<?xml"), done.stderr
+
+
+# ---------------------------------------------------------------- a library of many pathways
+
+
+@pytest.fixture
+def many_kb(many_pathways):
+    """The many-pathway library, loaded afresh: nothing read or built yet."""
+    return KnowledgeBase.load(many_pathways, validate=False)
+
+
+def test_the_knowledge_base_trees_are_the_graph_trees(kb, many_kb):
+    for base in (kb, many_kb):
+        assert library_trees(base) == pathway_trees(base.graph)
+        for name in pathway_ids(base.graph, catalogue_of(base).iris()).values():
+            assert library_trees(base, pathway=name) == pathway_trees(base.graph, pathway=name)
+    facts = {"condition": "lupus_nephritis", "flare": True, "tacrolimus_stopped": "abruptly"}
+    path = patient_path(kb, facts)
+    assert library_trees(kb, path=path) == pathway_trees(kb.graph, path=path)
+    assert any(n.state == "path" for t in library_trees(kb, path=path) for n in t.nodes)
+
+
+def test_one_tree_of_a_large_library_reads_that_pathway_alone(many_kb, monkeypatch):
+    read = []
+    layer = Catalogue.layer
+    monkeypatch.setattr(Catalogue, "layer", lambda self, iris: read.append(list(iris)) or layer(self, iris))
+    names = pathway_ids(many_kb.graph, catalogue_of(many_kb).iris())
+    iri, name = list(names.items())[7]
+    tree, = library_trees(many_kb, pathway=name)
+    assert read == [[iri]] and tree.iri == iri and tree.id == name
+    # Its statements, sources and questions are those of that pathway's guideline only.
+    assert {s.guideline for n in tree.nodes for s in n.statements} == {name}
+    assert [doc_id for doc_id, _ in tree.sources] == [name] and tree.sources[0][1]
+
+
+def test_an_unknown_pathway_in_a_large_library_names_a_few_and_counts_the_rest(many_kb):
+    with pytest.raises(InputError) as error:
+        library_trees(many_kb, pathway="nope")
+    message = str(error.value)
+    assert message.startswith("no pathway 'nope'; the library has: ")
+    assert message.endswith(f" and {MANY_PATHWAYS - FEW_IDS} more") and message.count(", ") == FEW_IDS - 1
+
+
+def test_a_patient_path_walks_only_the_pathways_that_can_apply(many_kb, many_pathways, monkeypatch):
+    import graph.pathway as pathway_module
+    from graph.bench import bench_patients
+    from graph.synthetic import read_library_info
+
+    walked = []
+    traverse = pathway_module.traverse
+    monkeypatch.setattr(pathway_module, "traverse", lambda p, *a, **k: walked.append(p.iri) or traverse(p, *a, **k))
+    facts = bench_patients(read_library_info(many_pathways).families, 1)[0]
+    path = patient_path(many_kb, facts)
+    assert path.nodes and path.branches
+    assert 0 < len(set(walked)) < MANY_PATHWAYS

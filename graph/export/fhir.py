@@ -32,7 +32,7 @@ import re
 import uuid
 from decimal import Decimal
 
-from .tree import SAFETY_NOTE, DoseLine, StatementLine, Tree, TreeNode, pathway_trees
+from .tree import SAFETY_NOTE, DoseLine, StatementLine, Tree, TreeNode, library_trees
 
 PLAN_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 UCUM = "http://unitsofmeasure.org"
@@ -274,9 +274,7 @@ def fhir_bundle(kb, *, pathway: str | None = None) -> dict:
     >>> sorted({e["resource"]["type"]["coding"][0]["code"] for e in bundle["entry"] if "type" in e["resource"]})
     ['clinical-protocol', 'eca-rule']
     """
-    from ..store import local_copy
-
-    trees = pathway_trees(local_copy(kb.graph), pathway=pathway)  # a server's copy: criteria are blank nodes
+    trees = library_trees(kb, pathway=pathway)
     titles = {doc_id: title for tree in trees for doc_id, title in tree.sources}
     titles.update({doc_id: doc.title for doc_id, doc in getattr(kb, "documents", {}).items()})
     statements: dict[str, StatementLine] = {}

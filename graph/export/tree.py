@@ -17,14 +17,15 @@ import re
 import textwrap
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Iterable, Iterator
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, RDF
+from rdflib.namespace import DCTERMS
 
+from ..catalogue import catalogue_of, checked_iri
 from ..errors import InputError
 from ..pathway import ORDER_SIGNS, Criterion, Pathway, load_pathways
 from ..patient import FactSpec, PatientForm, patient_form
-from ..vocab import GG
 
 #: Widest line, in characters, of a wrapped decision-node label and of a statement line.
 LABEL_WIDTH = 34
@@ -360,6 +361,17 @@ def criterion_expression(criterion: Criterion) -> str:
 # ---------------------------------------------------------------- reading the library
 
 
+#: Pathway ids an error about an unknown one lists.
+FEW_IDS = 20
+
+_QUERY_PREFIXES = """PREFIX gg: <https://w3id.org/guidegraph/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+_IDS_QUERY = _QUERY_PREFIXES + "SELECT ?p ?id WHERE { ?p a gg:Pathway ; dcterms:identifier ?id }"
+_QUESTIONS_QUERY = _QUERY_PREFIXES + "SELECT ?node ?question WHERE { VALUES ?node { %s } ?node gg:question ?question }"
+BATCH = 500  # IRIs or ids per VALUES block
+
+
 def _text(graph: Graph, subject, predicate) -> str | None:
     value = graph.value(subject, predicate) if subject is not None else None
     return None if value is None else str(value)
@@ -371,22 +383,38 @@ def pathway_id(graph: Graph, pathway: URIRef | str) -> str:
     >>> pathway_id(Graph(), URIRef("https://w3id.org/guidegraph/kb/lupus-tacrolimus-rebound/pathway"))
     'lupus-tacrolimus-rebound'
     """
-    identifier = _text(graph, URIRef(str(pathway)), DCTERMS.identifier)
-    if identifier:
-        return identifier
-    path = str(pathway).rstrip("/")
+    return _text(graph, URIRef(str(pathway)), DCTERMS.identifier) or _id_in_iri(str(pathway))
+
+
+def _id_in_iri(pathway: str) -> str:
+    path = pathway.rstrip("/")
     if path.endswith("/pathway"):
         path = path[: -len("/pathway")]
     return path.rsplit("/", 1)[-1]
 
 
-def find_pathway(pathways: dict[str, Pathway], graph: Graph, pathway: str) -> str:
-    """The IRI of the pathway a user names by id or IRI; an unknown one is an input error listing the ids."""
-    for iri in pathways:
-        if pathway in (iri, pathway_id(graph, iri)):
+def pathway_ids(graph: Graph, iris: Iterable[str]) -> dict[str, str]:
+    """:func:`pathway_id` of each of these pathways, from one query (not one lookup each).
+
+    >>> pathway_ids(Graph(), ["https://w3id.org/guidegraph/kb/x/pathway"])
+    {'https://w3id.org/guidegraph/kb/x/pathway': 'x'}
+    """
+    iris = list(iris)
+    named = {str(row.p): str(row.id) for row in graph.query(_IDS_QUERY)} if iris else {}
+    return {iri: named.get(iri) or _id_in_iri(iri) for iri in iris}
+
+
+def find_pathway(pathways: Iterable[str], graph: Graph, pathway: str) -> str:
+    """The IRI of the pathway a user names by id or IRI; an unknown one is an input error naming
+    some of the ids (a large library has thousands)."""
+    ids = pathway_ids(graph, pathways)
+    for iri, name in ids.items():
+        if pathway in (iri, name):
             return iri
-    known = ", ".join(pathway_id(graph, iri) for iri in pathways) or "none"
-    raise InputError(f"no pathway {pathway!r}; the library has: {known}")
+    known = list(ids.values())
+    shown = ", ".join(known[:FEW_IDS]) or "none"
+    more = f" and {len(known) - FEW_IDS:,} more" if len(known) > FEW_IDS else ""
+    raise InputError(f"no pathway {pathway!r}; the library has: {shown}{more}")
 
 
 def dose_line(dose: dict) -> DoseLine:
@@ -421,9 +449,9 @@ def statement_line(item: dict) -> StatementLine:
     )
 
 
-def _node_keys(graph: Graph, pathway: str, nodes: list[str]) -> dict[str, str]:
+def _node_keys(pathway_name: str, pathway: str, nodes: list[str]) -> dict[str, str]:
     """Readable keys, unique across pathways: the pathway id and the node IRI's last segments."""
-    prefix = diagram_key(pathway_id(graph, pathway))
+    prefix = diagram_key(pathway_name)
     keys: dict[str, str] = {}
     for node in nodes:
         tail = node[len(pathway):] if node.startswith(pathway) else node.rsplit("/", 1)[-1]
@@ -445,19 +473,46 @@ def _depths(pathway: Pathway) -> dict[str, int]:
     return depth
 
 
-def _sources(graph: Graph, pathway: Pathway, nodes: list[TreeNode]) -> tuple[tuple[str, str], ...]:
+@dataclass(frozen=True)
+class TreeTexts:
+    """What trees show beyond the decision graphs and statements, read once for all the trees
+    drawn: pathway ids, the nodes' questions and the source guidelines' titles."""
+
+    ids: dict[str, str]
+    questions: dict[str, str]
+    titles: dict[str, str]
+
+
+def tree_texts(graph: Graph, pathways: list[Pathway], statements: dict[str, dict]) -> TreeTexts:
+    """The texts of these pathways' trees, by a few queries whatever the library's size."""
+    from ..recommend import guideline_titles
+
+    nodes = [iri for p in pathways for iri in p.order()]
+    questions: dict[str, str] = {}
+    for batch in _batches([f"<{checked_iri(iri)}>" for iri in nodes]):
+        questions.update((str(row.node), str(row.question)) for row in graph.query(_QUESTIONS_QUERY % batch))
+    return TreeTexts(ids=pathway_ids(graph, [p.iri for p in pathways]), questions=questions,
+                     titles=guideline_titles(graph))
+
+
+def _batches(terms: list[str]) -> Iterator[str]:
+    for start in range(0, len(terms), BATCH):
+        yield " ".join(terms[start : start + BATCH])
+
+
+def _sources(pathway: Pathway, nodes: list[TreeNode], titles: dict[str, str]) -> tuple[tuple[str, str], ...]:
     """(id, title) of the guidelines a pathway is curated from: its gg:guideline, else those of the
     statements it recommends."""
-    titles = {_text(graph, g, DCTERMS.identifier): _text(graph, g, DCTERMS.title) or ""
-              for g in graph.subjects(RDF.type, GG.Guideline)}
     ids = [pathway.guideline] if pathway.guideline else sorted({s.guideline for n in nodes for s in n.statements})
     return tuple((doc_id, titles.get(doc_id, "")) for doc_id in ids if doc_id)
 
 
-def tree_of(graph: Graph, pathway: Pathway, statements: dict[str, dict], form: PatientForm) -> Tree:
-    """One pathway as a tree to draw."""
+def tree_of(graph: Graph, pathway: Pathway, statements: dict[str, dict], form: PatientForm,
+            texts: TreeTexts | None = None) -> Tree:
+    """One pathway as a tree to draw (``texts``: read for it when not given)."""
+    texts = texts or tree_texts(graph, [pathway], statements)
     order = pathway.order()
-    keys = _node_keys(graph, pathway.iri, order)
+    keys = _node_keys(texts.ids[pathway.iri], pathway.iri, order)
     depth = _depths(pathway)
     nodes = []
     for iri in order:
@@ -467,7 +522,7 @@ def tree_of(graph: Graph, pathway: Pathway, statements: dict[str, dict], form: P
                 key=keys[iri],
                 iri=iri,
                 label=node.label,
-                question=_text(graph, URIRef(iri), GG.question),
+                question=texts.questions.get(iri),
                 statements=tuple(statement_line(statements[s]) for s in node.recommends if s in statements),
                 depth=depth[iri],
             )
@@ -485,9 +540,9 @@ def tree_of(graph: Graph, pathway: Pathway, statements: dict[str, dict], form: P
     )
     return Tree(
         iri=pathway.iri,
-        id=pathway_id(graph, pathway.iri),
+        id=texts.ids[pathway.iri],
         title=pathway.label,
-        sources=_sources(graph, pathway, nodes),
+        sources=_sources(pathway, nodes, texts.titles),
         entry=keys[pathway.entry],
         nodes=tuple(nodes),
         branches=branches,
@@ -509,7 +564,9 @@ def highlight(tree: Tree, path: PatientPath) -> Tree:
 
 
 def pathway_trees(graph: Graph, *, pathway: str | None = None, path: PatientPath | None = None) -> list[Tree]:
-    """The trees to draw: one pathway (by id or IRI) or all, highlighted for a patient when a path is given.
+    """The trees to draw from a graph: one pathway (by id or IRI) or all, highlighted for a patient
+    when a path is given. Every pathway is built first; :func:`library_trees` reads only the one
+    named from a loaded knowledge base.
 
     With a path and no pathway named, only the pathways the path goes through are drawn (all of
     them, greyed, when it enters none: a patient whose entry question is unanswered).
@@ -517,19 +574,44 @@ def pathway_trees(graph: Graph, *, pathway: str | None = None, path: PatientPath
     from ..recommend import read_statements
 
     pathways = load_pathways(graph)
-    if pathway is not None:
-        chosen = [pathways[find_pathway(pathways, graph, pathway)]]
+    chosen = list(pathways.values()) if pathway is None else [pathways[find_pathway(pathways, graph, pathway)]]
+    statements = read_statements(graph, iris=_recommended(chosen))
+    return _drawn(graph, chosen, statements, patient_form(graph), path=path, every=pathway is None)
+
+
+def library_trees(kb, *, pathway: str | None = None, path: PatientPath | None = None) -> list[Tree]:
+    """:func:`pathway_trees` for a loaded knowledge base, from the decision graphs and statement
+    items ``recommend`` keeps: one pathway of a large library is drawn without reading the others,
+    on every store (a SPARQL server's criteria, blank nodes, come with the catalogue's copy)."""
+    from ..recommend import patient_form_of, statement_items
+
+    catalogue = catalogue_of(kb)
+    if pathway is None:
+        chosen = list(catalogue.all().values())
     else:
-        chosen = list(pathways.values())
+        iri = find_pathway(catalogue.iris(), kb.graph, pathway)
+        chosen = [p for p in catalogue.pathways([iri]) if p is not None]
         if not chosen:
-            raise InputError("the library has no pathways (guidelines/*.pathway.ttl) to draw")
-    statements = read_statements(graph)
-    form = patient_form(graph)
-    trees = [tree_of(graph, p, statements, form) for p in chosen]
+            raise InputError(f"pathway {pathway!r} cannot be drawn: its decision graph is not valid "
+                             "(guidegraph validate says why)")
+    statements = statement_items(kb, _recommended(chosen))
+    return _drawn(kb.graph, chosen, statements, patient_form_of(kb), path=path, every=pathway is None)
+
+
+def _recommended(pathways: list[Pathway]) -> list[str]:
+    return sorted({s for p in pathways for iri in p.order() for s in p.node(iri).recommends})
+
+
+def _drawn(graph: Graph, chosen: list[Pathway], statements: dict[str, dict], form: PatientForm, *,
+           path: PatientPath | None, every: bool) -> list[Tree]:
+    if not chosen:
+        raise InputError("the library has no pathways (guidelines/*.pathway.ttl) to draw")
+    texts = tree_texts(graph, chosen, statements)
+    trees = [tree_of(graph, p, statements, form, texts) for p in chosen]
     if path is None:
         return trees
     trees = [highlight(tree, path) for tree in trees]
-    if pathway is None:
+    if every:
         touched = [t for t in trees if any(n.state == "path" for n in t.nodes)]
         trees = touched or trees
     return trees
@@ -540,12 +622,13 @@ def patient_path(kb, facts: dict) -> PatientPath:
     traversal followed to reach them."""
     from ..patient import check_facts
     from ..pathway import traverse
-    from ..recommend import pathways_of, patient_form_of
+    from ..recommend import patient_form_of
 
     result = kb.recommend(facts)
     form = patient_form_of(kb)
     patient = check_facts(facts, form)
-    taken = frozenset(b.iri for p in pathways_of(kb).values() for b in traverse(p, patient, form).taken)
+    # Only the pathways whose entry can hold take a branch: the others are not walked, as in recommend.
+    taken = frozenset(b.iri for p in catalogue_of(kb).candidates(patient) for b in traverse(p, patient, form).taken)
     return PatientPath.from_result(result, taken)
 
 
@@ -585,11 +668,9 @@ def export_tree(kb, *, fmt: str, pathway: str | None = None, facts: dict | None 
     InputError
         Unknown format or pathway; Graphviz missing for svg, png or pdf.
     """
-    from ..store import local_copy
-
     check_tree_format(fmt)
     path = patient_path(kb, facts) if facts is not None else None
-    trees = pathway_trees(local_copy(kb.graph), pathway=pathway, path=path)  # a server's copy: criteria are blank nodes
+    trees = library_trees(kb, pathway=pathway, path=path)
     if fmt == "mermaid":
         from .mermaid import to_mermaid
 
