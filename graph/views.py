@@ -344,13 +344,16 @@ def source_text(item: Mapping, titles: Mapping[str, str] | None = None) -> str:
     return md_escape(" · ".join(p for p in parts if p))
 
 
+_BULLET = re.compile(r"^\s*(?:[-*•‣◦–—]|\d{1,2}[.)])\s+")  # a list marker, not part of what the line says
+
+
 def quoted_line(item: Mapping) -> str:
     """The source line as written (its bullet marker aside), quoted with its line number.
 
     >>> quoted_line({"line": 24, "source_text": "- Rituximab shows *50-80%* response 1", "text": "x"})
     '**Line 24:** “Rituximab shows \\\\*50-80%\\\\* response 1”'
     """
-    written = re.sub(r"^\s*(?:[-*•‣◦–—]|\d{1,2}[.)])\s+", "", item.get("source_text") or item.get("text") or "")
+    written = _BULLET.sub("", item.get("source_text") or item.get("text") or "")
     return f"**Line {item['line']}:** “{md_escape(written)}”"
 
 
@@ -436,6 +439,25 @@ def path_steps(path: Iterable[Mapping]) -> list[dict]:
     return [{"pathway": pathway, "labels": labels} for pathway, labels in by_pathway.items()]
 
 
+#: Pathways the patient page draws (trees, path steps) at most: with few facts known, a large
+#: library has thousands that may apply, and a page of a thousand trees helps no one.
+PATHWAYS_SHOWN = 12
+
+
+def shown_pathways(pathways: list, limit: int = PATHWAYS_SHOWN) -> tuple[list, str | None]:
+    """The first ``limit`` pathways, and when more may apply, a note that says how many were left out.
+
+    >>> shown_pathways(["a", "b", "c"], 2)
+    (['a', 'b'], 'Showing the first 2 of 3 pathways that may apply: answer the open questions to narrow them, or draw any pathway on the Export page.')
+    >>> shown_pathways(["a"], 2)
+    (['a'], None)
+    """
+    if len(pathways) <= limit:
+        return list(pathways), None
+    return list(pathways[:limit]), (f"Showing the first {limit} of {len(pathways):,} pathways that may apply: answer "
+                                    "the open questions to narrow them, or draw any pathway on the Export page.")
+
+
 def question_text(question: Mapping) -> str:
     """An open question with what it decides (Markdown-safe).
 
@@ -460,8 +482,8 @@ def conflict_sides(conflict: Mapping, statements: Mapping[str, Mapping], titles:
     Parameters
     ----------
     conflict : ``Conflict.to_dict()``.
-    statements : statement IRI to its item (``graph.recommend.statements_of(kb)``: text, section,
-        source_text).
+    statements : statement IRI to its item (``graph.recommend.statement_items(kb, iris)``: text,
+        section, source_text).
     titles : guideline id to title.
 
     Returns ``[{"value", "population", "quote", "guideline", "title", "section", "line", "text",
@@ -490,6 +512,47 @@ def conflict_sides(conflict: Mapping, statements: Mapping[str, Mapping], titles:
             "statement": value["statement"],
         })
     return sides
+
+
+#: A conflict with more values than this is shown as tables (its distinct values, then every
+#: value with its source line) rather than as cards: a large library's conflict can gather a
+#: thousand statements, and a thousand cards are a page no one can read.
+CARDS_AT_MOST = 9
+
+
+def value_summary(sides: Iterable[Mapping]) -> list[dict]:
+    """The distinct values of a conflict's sides, in order of first appearance, with how many
+    statements and guidelines give each.
+
+    >>> value_summary([{"value": "6 ng/mL", "population": None, "guideline": "a"},
+    ...                {"value": "6 ng/mL", "population": None, "guideline": "b"},
+    ...                {"value": "4–6 ng/mL", "population": "adults", "guideline": "a"}])
+    [{'value': '6 ng/mL', 'for': '', 'statements': 2, 'guidelines': 2}, {'value': '4–6 ng/mL', 'for': 'adults', 'statements': 1, 'guidelines': 1}]
+    """
+    found: dict[tuple, dict] = {}
+    for side in sides:
+        key = (side["value"], side.get("population") or "")
+        entry = found.setdefault(key, {"value": key[0], "for": key[1], "statements": 0, "guidelines": set()})
+        entry["statements"] += 1
+        entry["guidelines"].add(side["guideline"])
+    return [{**entry, "guidelines": len(entry["guidelines"])} for entry in found.values()]
+
+
+def side_rows(sides: Iterable[Mapping]) -> list[dict]:
+    """A conflict's sides as table rows: each value with its guideline, section, line and the line as written.
+
+    >>> side_rows([{"value": "6 ng/mL", "population": None, "guideline": "a", "section": "Dosing", "line": 4,
+    ...             "source_text": "- Aim for 6 ng/mL", "text": "Aim for 6 ng/mL"}])
+    [{'guideline': 'a', 'value': '6 ng/mL', 'for': '', 'section': 'Dosing', 'line': 4, 'source line': 'Aim for 6 ng/mL'}]
+    """
+    return [
+        {
+            "guideline": side["guideline"], "value": side["value"], "for": side.get("population") or "",
+            "section": side.get("section") or "", "line": side["line"],
+            "source line": _BULLET.sub("", side.get("source_text") or side.get("text") or ""),
+        }
+        for side in sides
+    ]
 
 
 def unit_finding_rows(findings: Iterable[Mapping]) -> list[dict]:
@@ -560,7 +623,7 @@ def decision_tree_dot(trees: list, path) -> str:
 
     Parameters
     ----------
-    trees : :class:`graph.export.tree.Tree` objects, as ``pathway_trees`` reads them (the page
+    trees : :class:`graph.export.tree.Tree` objects, as ``library_trees`` reads them (the page
         reads them once per knowledge base: reading takes longer than drawing).
     path : the patient's :class:`graph.export.tree.PatientPath` (``patient_path(kb, facts)``).
 
@@ -570,9 +633,9 @@ def decision_tree_dot(trees: list, path) -> str:
     dropped, since the page says the colours once for all trees.
 
     >>> from graph import KnowledgeBase
-    >>> from graph.export.tree import pathway_trees, patient_path
+    >>> from graph.export.tree import library_trees, patient_path
     >>> kb = KnowledgeBase.load(validate=False)
-    >>> trees = pathway_trees(kb.graph, pathway="lupus-tacrolimus-rebound")
+    >>> trees = library_trees(kb, pathway="lupus-tacrolimus-rebound")
     >>> text = decision_tree_dot(trees, patient_path(kb, {"condition": "lupus_nephritis", "flare": True}))
     >>> text.startswith("digraph"), "rankdir=LR;" in text, "shape=note" in text, '"legend"' in text
     (True, True, False, False)
@@ -593,6 +656,6 @@ __all__ = [
     "md_escape", "number_text", "range_text", "citations_text", "library_rows", "reader_facets", "reader_html",
     "form_layout", "fact_question", "fact_choice_text", "form_value", "facts_text", "option_groups", "dose_text",
     "target_text", "source_text", "quoted_line", "item_markdown", "item_caption", "decided_why_not",
-    "conflicts_by_statement", "path_steps", "question_text", "conflict_sides", "unit_finding_rows", "finding_rows",
+    "conflicts_by_statement", "value_summary", "side_rows", "CARDS_AT_MOST", "path_steps", "shown_pathways", "PATHWAYS_SHOWN", "question_text", "conflict_sides", "unit_finding_rows", "finding_rows",
     "node_choice", "node_choice_text", "decision_tree_dot", "KIND_COLOURS", "LINE_OF_THERAPY_TITLES", "UNIT_WORDS",
 ]

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from graph.views import CARDS_AT_MOST, PATHWAYS_SHOWN
+from tests.conftest import MANY_PATHWAYS
 from tests.helpers import (
     APP_PAGES,
     APP_TIMEOUT,
@@ -318,3 +320,47 @@ def test_the_export_page_offers_every_format_and_highlights_the_patient_from_the
     assert {"Turtle", "JSON-LD", "FHIR R4 Bundle (PlanDefinition, ActivityDefinition)"} <= set(labels)
     assert at.toggle[0].value is True and "condition: lupus nephritis; flare since tacrolimus was stopped: yes" in at.caption[0].value
     assert "this patient" in at.get("iframe")[0].proto.srcdoc
+
+
+# ---------------------------------------------------------------- a library of many pathways
+
+
+@pytest.fixture
+def many_library(many_pathways, monkeypatch):
+    """The app opens the 25-pathway library (tests/conftest.py)."""
+    monkeypatch.setenv("GUIDEGRAPH_LIBRARY", str(many_pathways))
+    return many_pathways
+
+
+def test_with_nothing_known_the_pathway_page_draws_a_few_trees_and_counts_the_rest(many_library):
+    at = run_page(pathway_page)
+    note = f"Showing the first {PATHWAYS_SHOWN} of {MANY_PATHWAYS} pathways that may apply"
+    assert len(at.get("graphviz_chart")) == PATHWAYS_SHOWN
+    assert any(i.value.startswith(note) for i in at.info)
+    assert any(c.value.startswith(note) for c in at.caption)  # the path's steps, in their expander
+    assert "Path through the decision trees (25 steps)" in [e.label for e in at.expander]
+
+
+def test_the_conflicts_page_tabulates_a_conflict_of_many_values(many_library):
+    at = run_page(conflicts_page)
+    subheaders = [h.value for h in at.subheader]
+    many = [h for h in subheaders if int(re.search(r": (\d+) values", h)[1]) > CARDS_AT_MOST]
+    assert many and len(many) < len(subheaders)  # the few-valued ones are still cards
+    tables = at.dataframe
+    # Each many-valued conflict: its distinct values, then every value with its source line.
+    counts = [int(re.search(r": (\d+) values", h)[1]) for h in many]
+    every = [t.value for t in tables if "source line" in t.value.columns]
+    assert sorted(len(t) for t in every) == sorted(counts)
+    summaries = [t.value for t in tables if list(t.value.columns) == ["value", "for", "statements", "guidelines"]]
+    assert len(summaries) == len(many)
+    assert all(t["statements"].sum() == n for t, n in zip(summaries, [len(e) for e in every]))
+    assert all(row.strip() for t in every for row in t["source line"])
+
+
+def test_the_export_page_previews_one_pathway_of_a_large_library(many_library):
+    at = run_page(export_page)
+    assert at.selectbox[0].value == at.selectbox[0].options[1]  # the first pathway, not all of them
+    assert len(at.get("iframe")) == 1
+    at.selectbox[0].select_index(0).run()  # "all pathways"
+    assert not at.get("iframe") and f"The library has {MANY_PATHWAYS} pathways" in at.info[-1].value
+    assert [b.label for b in at.get("download_button")][:3] == ["DOT (Graphviz source)", "Mermaid", "Interactive HTML"]

@@ -7,6 +7,7 @@ import os
 import streamlit as st
 
 from ..kb import KnowledgeBase
+from ..recommend import titles_of
 
 SAFETY_NOTE = (
     "guidegraph shows **options from the listed sources, for a clinician to check** — not orders. "
@@ -42,4 +43,4 @@ def header() -> None:
 
 def titles(kb: KnowledgeBase) -> dict[str, str]:
     """Guideline id to title."""
-    return {doc_id: doc.title for doc_id, doc in kb.documents.items()}
+    return titles_of(kb)

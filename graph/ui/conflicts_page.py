@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import streamlit as st
+
 from ..conflicts import unit_findings
-from ..recommend import statements_of
-from ..views import conflict_sides, finding_rows, md_escape, quoted_line, source_caption, unit_finding_rows
+from ..recommend import statement_items
+from ..views import (
+    CARDS_AT_MOST,
+    conflict_sides,
+    finding_rows,
+    md_escape,
+    quoted_line,
+    side_rows,
+    source_caption,
+    unit_finding_rows,
+    value_summary,
+)
 from .common import current_kb, header, titles, validation_report
 
 COLUMNS = 3
+
+
+def _table(sides: list[dict]) -> None:
+    """A conflict of many values: the distinct values, then every value with its source line."""
+    summary = value_summary(sides)
+    st.markdown(f"**{len(summary)} distinct values**, each with the statements and guidelines that give it:")
+    st.dataframe(summary, hide_index=True, width="stretch")
+    st.markdown("**Every value with its source line:**")
+    st.dataframe(side_rows(sides), hide_index=True, width="stretch", height=360)
 
 
 def render() -> None:
@@ -21,10 +41,14 @@ def render() -> None:
     if not kb.conflicts:
         st.success("No numeric disagreements between statements.")
     st.caption("guidegraph does not pick a value: every number is shown with its source line, for a clinician to check.")
-    for conflict in kb.conflicts:
-        data = conflict.to_dict()
-        sides = conflict_sides(data, statements_of(kb), names)
-        st.subheader(f"{md_escape(conflict.topic)}: {len(sides)} values from {len(data['statements'])} statements")
+    conflicts = [conflict.to_dict() for conflict in kb.conflicts]
+    statements = statement_items(kb, [value["statement"] for data in conflicts for value in data["values"]])
+    for data in conflicts:
+        sides = conflict_sides(data, statements, names)
+        st.subheader(f"{md_escape(data['topic'])}: {len(sides)} values from {len(data['statements'])} statements")
+        if len(sides) > CARDS_AT_MOST:
+            _table(sides)
+            continue
         for start in range(0, len(sides), COLUMNS):
             for column, side in zip(st.columns(COLUMNS), sides[start:start + COLUMNS]):
                 with column.container(border=True):

@@ -19,6 +19,12 @@ def _page(_kb, store_id: int, iri: str, depth: int, hierarchical: bool | None, c
     return view, neighbourhood_page(view, hierarchical=hierarchical)
 
 
+@st.cache_resource(show_spinner="Listing the nodes to start from…")
+def _choices(_kb, store_id: int) -> list[tuple[str, str, str]]:
+    """The start nodes, listed once per knowledge base (a large library has tens of thousands)."""
+    return searchable_nodes(_kb.graph)
+
+
 def _recentre() -> None:
     st.session_state["explorer_node"] = st.session_state["explorer_neighbour"]
     st.session_state["explorer_neighbour"] = None
@@ -28,7 +34,7 @@ def render() -> None:
     header()
     kb = current_kb()
     st.title("Graph explorer")
-    choices = searchable_nodes(kb.graph)
+    choices = _choices(kb, id(kb))
     by_iri = {choice[2]: choice for choice in choices}
 
     # The address wins when it changed since this page last wrote it (a link from the reader, a

@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ..export.downloads import graph_files, tree_files
-from ..export.tree import export_tree, pathway_id
-from ..recommend import pathways_of, patient_form_of
-from ..views import facts_text, md_escape
+from ..catalogue import catalogue_of
+from ..export.tree import export_tree, pathway_ids
+from ..recommend import patient_form_of
+from ..views import PATHWAYS_SHOWN, facts_text, md_escape
 from .common import PATIENT_FACTS, current_kb, header
 
 
@@ -32,9 +33,11 @@ def render() -> None:
     st.title("Export")
 
     st.header("Decision tree")
-    ids = [pathway_id(kb.graph, iri) for iri in pathways_of(kb)]
+    ids = list(pathway_ids(kb.graph, catalogue_of(kb).iris()).values())
+    many = len(ids) > PATHWAYS_SHOWN  # all of a large library's trees make files, not a preview
     left, right = st.columns([2, 1])
-    pathway = left.selectbox("Pathway", [None, *ids], format_func=lambda i: "all pathways" if i is None else i)
+    pathway = left.selectbox("Pathway", [None, *ids], index=1 if many else 0,
+                             format_func=lambda i: "all pathways" if i is None else i)
     facts = st.session_state.get(PATIENT_FACTS) or {}
     highlight = right.toggle("Highlight the patient's path", value=bool(facts), disabled=not facts,
                              help="Uses the facts entered on the Patient pathway page.")
@@ -45,9 +48,13 @@ def render() -> None:
     chosen = facts if highlight else None
     files = tree_files(kb, pathway=pathway, facts=chosen)
     _buttons(files, "tree")
-    st.caption("Preview of the interactive HTML file: drag to move, scroll to zoom, click a decision node "
-               "to list its statements.")
-    st.iframe(_interactive(kb, id(kb), pathway, tuple(chosen.items()) if chosen else None), height=640)
+    if pathway is None and many:
+        st.info(f"The library has {len(ids):,} pathways: too many trees to preview together. The files above hold "
+                "them all; choose one pathway to preview it.")
+    else:
+        st.caption("Preview of the interactive HTML file: drag to move, scroll to zoom, click a decision node "
+                   "to list its statements.")
+        st.iframe(_interactive(kb, id(kb), pathway, tuple(chosen.items()) if chosen else None), height=640)
 
     st.header("Knowledge graph")
     st.caption("The whole graph (guidelines, statements, doses, targets, pathways, terminology, conflicts), "

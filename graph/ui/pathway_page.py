@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ..errors import InputError
-from ..export.tree import pathway_id, pathway_trees, patient_path
+from ..export.tree import library_trees, pathway_ids, patient_path
 from ..patient import FactSpec, check_facts
 from ..recommend import patient_form_of
 from ..share import facts_to_show, params_from_facts
@@ -25,6 +25,7 @@ from ..views import (
     option_groups,
     path_steps,
     question_text,
+    shown_pathways,
 )
 from .common import PATIENT_FACTS, current_kb, header, titles
 
@@ -84,7 +85,7 @@ def _restore(form) -> None:
 @st.cache_resource(show_spinner=False)
 def _trees(_kb, store_id: int, pathway: str) -> list:
     """A pathway's tree, read once per knowledge base (reading takes longer than drawing)."""
-    return pathway_trees(_kb.graph, pathway=pathway)
+    return library_trees(_kb, pathway=pathway)
 
 
 def _item(item: dict, *, names: dict, disputes: dict, weight, warn: bool = False) -> None:
@@ -153,11 +154,14 @@ def _results(kb, result: dict, facts: dict, names: dict) -> None:
     for conflict in result["conflicts"]:
         st.error(f"**Sources disagree:** {md_escape(conflict['reason'])}. guidegraph does not pick one; check each source line.",
                  icon=":material/compare_arrows:")
-    steps = path_steps(result["path"])
+    steps, left_out = shown_pathways(path_steps(result["path"]))
     if steps:
+        ids = pathway_ids(kb.graph, [step["pathway"] for step in steps])
         with st.expander(f"Path through the decision trees ({len(result['path'])} steps)", expanded=False):
+            if left_out:
+                st.caption(left_out)
             for step in steps:
-                st.markdown(f"**{md_escape(pathway_id(kb.graph, step['pathway']))}**\n\n"
+                st.markdown(f"**{md_escape(ids[step['pathway']])}**\n\n"
                             + "\n".join(f"{n}. {md_escape(label)}" for n, label in enumerate(step["labels"], 1)))
 
     counts = {name: len(result[name]) for name in ("recommendations", "pitfalls", "monitoring", "assessments", "other")}
@@ -195,7 +199,9 @@ def _results(kb, result: dict, facts: dict, names: dict) -> None:
         st.caption("Decision nodes only (the Options tab lists what each makes applicable). Bold red: this "
                    "patient's path; grey: not reached or not taken. Export draws the full trees with their statements.")
         path = patient_path(kb, facts)
-        for pathway in result["pathways"]:
-            name = pathway_id(kb.graph, pathway)
+        drawn, left_out = shown_pathways(result["pathways"])
+        if left_out:
+            st.info(left_out)
+        for pathway, name in pathway_ids(kb.graph, drawn).items():
             st.markdown(f"**{md_escape(name)}**")
-            st.graphviz_chart(decision_tree_dot(_trees(kb, id(kb), name), path), width="stretch")
+            st.graphviz_chart(decision_tree_dot(_trees(kb, id(kb), pathway), path), width="stretch")
