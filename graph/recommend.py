@@ -66,6 +66,40 @@ def guideline_titles(graph) -> dict[str, str]:
     return dict(sorted(rows))
 
 
+def guidelines_of(kb) -> list[dict]:
+    """:func:`guideline_rows` of the knowledge base, read once per load."""
+    if "guideline_rows" not in kb._cache:
+        kb._cache["guideline_rows"] = guideline_rows(kb.graph)
+    return kb._cache["guideline_rows"]
+
+
+_GUIDELINES_QUERY = """PREFIX gg: <https://w3id.org/guidegraph/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?id ?title ?complete ?reason (COUNT(?statement) AS ?statements) WHERE {
+  ?guideline a gg:Guideline ; dcterms:identifier ?id .
+  OPTIONAL { ?guideline dcterms:title ?title }
+  OPTIONAL { ?guideline gg:complete ?complete }
+  OPTIONAL { ?guideline gg:incompleteReason ?reason }
+  OPTIONAL { ?statement a gg:Statement ; gg:guideline ?guideline }
+} GROUP BY ?id ?title ?complete ?reason"""
+
+
+def guideline_rows(graph) -> list[dict]:
+    """Each guideline as the graph holds it, by id: ``{"id", "title", "statements" (a count),
+    "complete", "incomplete_reason"}`` (one query: an opened store need not parse its documents)."""
+    rows = [
+        {
+            "id": str(row.id),
+            "title": _text(row.title) or "",
+            "statements": int(row.statements),
+            "complete": row.complete is None or bool(row.complete.toPython()),
+            "incomplete_reason": _text(row.reason),
+        }
+        for row in graph.query(_GUIDELINES_QUERY)
+    ]
+    return sorted(rows, key=lambda row: row["id"])
+
+
 def statements_of(kb) -> dict[str, dict]:
     """Every statement as a result item without the patient-specific parts, read once per load."""
     if "statement_items" not in kb._cache:

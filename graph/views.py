@@ -71,16 +71,22 @@ def citations_text(citations: Iterable[int]) -> str:
 KIND_COLOURS = {name: colour for name, _, colour, _ in NODE_STYLES}
 
 
-def library_rows(documents: Mapping) -> list[dict]:
-    """One row per guideline: id, title, statement count and whether the text is complete."""
+def library_rows(guidelines: Iterable[Mapping]) -> list[dict]:
+    """One row per guideline: id, title, statement count and whether the text is complete.
+
+    guidelines : ``graph.recommend.guideline_rows`` (the graph's guidelines, with their counts).
+
+    >>> library_rows([{"id": "g", "title": "G", "statements": 3, "complete": False, "incomplete_reason": "ends early"}])
+    [{'id': 'g', 'title': 'G', 'statements': 3, 'complete': 'no: ends early'}]
+    """
     return [
         {
-            "id": doc.id,
-            "title": doc.title,
-            "statements": len(doc.statements),
-            "complete": "yes" if doc.complete else f"no: {doc.incomplete_reason}",
+            "id": g["id"],
+            "title": g["title"],
+            "statements": g["statements"],
+            "complete": "yes" if g["complete"] else f"no: {g['incomplete_reason']}",
         }
-        for doc in documents.values()
+        for g in guidelines
     ]
 
 

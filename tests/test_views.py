@@ -8,7 +8,7 @@ import pytest
 
 from graph.patient import FactSpec
 from graph.reader import ReaderLine, filter_lines, reader_lines
-from graph.recommend import patient_form_of, statements_of
+from graph.recommend import guideline_rows, patient_form_of, statements_of
 from graph.views import (
     conflict_sides,
     decision_tree_dot,
@@ -63,7 +63,7 @@ def test_reader_filters_offer_what_the_document_holds(kb):
 
 
 def test_the_library_table_marks_the_incomplete_lupus_document(kb):
-    rows = {row["id"]: row for row in library_rows(kb.documents)}
+    rows = {row["id"]: row for row in library_rows(guideline_rows(kb.graph))}
     assert rows["lupus-tacrolimus-rebound"]["statements"] == 43
     assert rows["lupus-tacrolimus-rebound"]["complete"].startswith("no: ends on the lead-in 'Consider repeat biopsy if:'")
     assert rows["autoimmune-tacrolimus-rebound"]["complete"] == "yes"
@@ -145,3 +145,12 @@ def test_conflict_sides_put_each_trough_value_beside_its_source_line(kb):
     lupus = next(s for s in sides if s["value"] == "4–6 ng/mL")
     assert lupus["line"] == 33 and "4-6 ng/ml (5-7.4 nmol/l)" in lupus["source_text"]
     assert lupus["title"] == "Management of Rebound Lupus Symptoms After Tacrolimus Discontinuation"
+
+
+def test_the_graphs_guidelines_are_the_parsed_documents(kb, many_pathways):
+    from graph import KnowledgeBase
+
+    for base in (kb, KnowledgeBase.load(many_pathways, validate=False)):
+        parsed = [{"id": d.id, "title": d.title, "statements": len(d.statements), "complete": d.complete,
+                   "incomplete_reason": d.incomplete_reason} for d in base.documents.values()]
+        assert guideline_rows(base.graph) == sorted(parsed, key=lambda row: row["id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ..reader import filter_lines, reader_lines
+from ..recommend import guidelines_of
 from ..views import LINE_OF_THERAPY_TITLES, library_rows, md_escape, reader_facets, reader_html
 from .common import current_kb, header
 
@@ -13,13 +14,15 @@ def render() -> None:
     header()
     kb = current_kb()
     st.title("Guideline reader")
-    st.dataframe(library_rows(kb.documents), hide_index=True, width="stretch")
+    guidelines = guidelines_of(kb)  # from the graph: an opened store parses only the document shown
+    st.dataframe(library_rows(guidelines), hide_index=True, width="stretch")
 
-    ids = list(kb.documents)
+    names = {g["id"]: g["title"] for g in guidelines}
+    ids = list(names)
     asked = st.query_params.get("guideline")
     doc_id = st.selectbox(
         "Guideline", ids, index=ids.index(asked) if asked in ids else 0,
-        format_func=lambda i: f"{kb.documents[i].title} ({i})",
+        format_func=lambda i: f"{names[i]} ({i})",
     )
     st.query_params["guideline"] = doc_id
     doc = kb.documents[doc_id]
