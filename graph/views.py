@@ -464,15 +464,24 @@ def shown_pathways(pathways: list, limit: int = PATHWAYS_SHOWN) -> tuple[list, s
                                     "the open questions to narrow them, or draw any pathway on the Export page.")
 
 
+#: Decision nodes an open question names; the rest are counted.
+DECIDES_SHOWN = 5
+
+
 def question_text(question: Mapping) -> str:
     """An open question with what it decides (Markdown-safe).
 
     >>> question_text({"question": "Has it flared?", "decides": ["Restart"], "opens": 3})
     'Has it flared? — decides: Restart (3 more statements)'
+    >>> question_text({"question": "Which condition?", "decides": [f"Step {n}" for n in range(1, 41)]})
+    'Which condition? — decides: Step 1; Step 2; Step 3; Step 4; Step 5 and 35 more decision nodes'
     """
     text = question["question"]
-    if question.get("decides"):
-        text += " — decides: " + "; ".join(question["decides"])
+    decides = question.get("decides") or []
+    if decides:
+        # With few facts known, one question can decide a node in every pathway of a large library.
+        more = len(decides) - DECIDES_SHOWN
+        text += " — decides: " + "; ".join(decides[:DECIDES_SHOWN]) + (f" and {more:,} more decision nodes" if more > 0 else "")
     if question.get("opens"):
         count = question["opens"]
         text += f" ({count} more statement{'s' if count != 1 else ''})"

@@ -339,6 +339,9 @@ def test_with_nothing_known_the_pathway_page_draws_a_few_trees_and_counts_the_re
     assert any(i.value.startswith(note) for i in at.info)
     assert any(c.value.startswith(note) for c in at.caption)  # the path's steps, in their expander
     assert "Path through the decision trees (25 steps)" in [e.label for e in at.expander]
+    # Each open question names a few of the nodes it decides and counts the rest.
+    questions = next(m.value for m in at.markdown if m.value.startswith("1. "))
+    assert re.search(r"— decides: ([^;]+; ){4}[^;]+ and \d+ more decision nodes", questions)
 
 
 def test_the_conflicts_page_tabulates_a_conflict_of_many_values(many_library):
