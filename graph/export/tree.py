@@ -507,10 +507,8 @@ def _sources(pathway: Pathway, nodes: list[TreeNode], titles: dict[str, str]) ->
     return tuple((doc_id, titles.get(doc_id, "")) for doc_id in ids if doc_id)
 
 
-def tree_of(graph: Graph, pathway: Pathway, statements: dict[str, dict], form: PatientForm,
-            texts: TreeTexts | None = None) -> Tree:
-    """One pathway as a tree to draw (``texts``: read for it when not given)."""
-    texts = texts or tree_texts(graph, [pathway], statements)
+def tree_of(pathway: Pathway, statements: dict[str, dict], form: PatientForm, texts: TreeTexts) -> Tree:
+    """One pathway as a tree to draw (``texts``: :func:`tree_texts` of the trees drawn together)."""
     order = pathway.order()
     keys = _node_keys(texts.ids[pathway.iri], pathway.iri, order)
     depth = _depths(pathway)
@@ -607,7 +605,7 @@ def _drawn(graph: Graph, chosen: list[Pathway], statements: dict[str, dict], for
     if not chosen:
         raise InputError("the library has no pathways (guidelines/*.pathway.ttl) to draw")
     texts = tree_texts(graph, chosen, statements)
-    trees = [tree_of(graph, p, statements, form, texts) for p in chosen]
+    trees = [tree_of(p, statements, form, texts) for p in chosen]
     if path is None:
         return trees
     trees = [highlight(tree, path) for tree in trees]
