@@ -63,3 +63,31 @@ def test_quantities_are_labelled_by_the_words_they_were_read_from(kb):
     doses = {n.label for n in view.nodes if n.type == "dose"}
     assert "prednisone 30-60 mg daily" in doses
     assert not any(label.startswith(("autoimmune-", "lupus-")) for label in doses)
+
+
+def _one_by_one(graph):
+    """The start list the slow way, node by node: what searchable_nodes must equal."""
+    from graph.explore import START_TYPES, node_type
+
+    nodes = {node for rdf_type in START_TYPES for node in graph.subjects(RDF.type, rdf_type)}
+    return sorted((node_type(graph, node)[0], node_label(graph, node), str(node)) for node in nodes)
+
+
+def test_search_list_equals_the_nodes_read_one_by_one(kb, many_pathways):
+    from graph import KnowledgeBase
+
+    assert searchable_nodes(kb.graph) == _one_by_one(kb.graph)
+    large = KnowledgeBase.load(many_pathways, validate=False)
+    listed = searchable_nodes(large.graph)
+    assert listed == _one_by_one(large.graph)
+    assert len(listed) > 1000
+
+
+def test_a_node_with_two_names_is_listed_by_the_first_in_order():
+    g = Graph()
+    node = KB["drug/example"]
+    g.add((node, RDF.type, GG.Drug))
+    g.add((node, RDFS.label, Literal("zeta")))
+    g.add((node, RDFS.label, Literal("alpha")))
+    g.add((KB["drug/unnamed"], RDF.type, GG.Drug))
+    assert searchable_nodes(g) == [("drug", "alpha", str(node)), ("drug", "drug/unnamed", str(KB["drug/unnamed"]))]

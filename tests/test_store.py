@@ -109,6 +109,15 @@ def test_stats_and_conflicts_are_the_same_on_every_store(kb, stores):
         assert [c.to_dict() for c in stores[store].conflicts] == [c.to_dict() for c in kb.conflicts], store
 
 
+def test_the_explorer_offers_the_same_start_nodes_on_every_store(kb, stores):
+    from graph.explore import searchable_nodes
+
+    expected = searchable_nodes(kb.graph)
+    assert len(expected) > 100
+    for store in STORE_NAMES:
+        assert searchable_nodes(stores[store].graph) == expected, store
+
+
 @pytest.mark.parametrize("store", STORE_NAMES)
 def test_exports_are_byte_identical_on_every_store(kb, stores, store):
     from graph.export.rdf import serialize_library
