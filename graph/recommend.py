@@ -21,6 +21,7 @@ from .catalogue import catalogue_of, facts_graph
 from .pathway import Pathway, Traversal, load_pathways, traverse
 from .patient import PatientForm, check_facts, patient_form
 from .schedule import monitoring_schedule
+from .store import select_rows
 from .vocab import KINDS
 
 SAFETY_LINE = "Options from the listed sources, for a clinician to check — not orders."
@@ -190,7 +191,7 @@ def read_statements(graph, *, iris=None) -> dict[str, dict]:
         return {}  # an empty VALUES block is one rdflib's engine cannot evaluate
     kinds = {str(cls): name for name, cls in KINDS.items()}
     items: dict[str, dict] = {}
-    for row in graph.query(_only(STATEMENTS_QUERY, iris)):
+    for row in select_rows(graph, _only(STATEMENTS_QUERY, iris)):
         kind = kinds.get(str(row.kind))
         if kind is None:
             continue
@@ -200,18 +201,18 @@ def read_statements(graph, *, iris=None) -> dict[str, dict]:
             "line_of_therapy": _text(row.lot), "drugs": [], "doses": [], "targets": [], "durations": [],
             "source_text": _text(row.source), "why": [], "why_not": [],
         }
-    for row in graph.query(_only(CITATIONS_QUERY, iris)):
+    for row in select_rows(graph, _only(CITATIONS_QUERY, iris)):
         if str(row.s) in items:
             items[str(row.s)]["citations"].append(int(row.n))
     names: dict[str, dict[str, set[str]]] = {}
-    for row in graph.query(_only(DRUGS_QUERY, iris)):
+    for row in select_rows(graph, _only(DRUGS_QUERY, iris)):
         names.setdefault(str(row.s), {}).setdefault(str(row.label), set()).add(str(row.name))
     for iri, by_label in names.items():
         if iri in items:
             items[iri]["drugs"] = _in_text_order(items[iri]["text"], by_label)
-    _attach(items, graph.query(_only(DOSES_QUERY, iris)), "doses", "dose", _dose)
-    _attach(items, graph.query(_only(TARGETS_QUERY, iris)), "targets", "target", _target)
-    _attach(items, graph.query(_only(DURATIONS_QUERY, iris)), "durations", "duration", _duration)
+    _attach(items, select_rows(graph, _only(DOSES_QUERY, iris)), "doses", "dose", _dose)
+    _attach(items, select_rows(graph, _only(TARGETS_QUERY, iris)), "targets", "target", _target)
+    _attach(items, select_rows(graph, _only(DURATIONS_QUERY, iris)), "durations", "duration", _duration)
     for item in items.values():
         item["citations"] = sorted(set(item["citations"]))
     return items

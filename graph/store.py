@@ -194,18 +194,42 @@ def pyoxigraph_store(graph: Graph):
     return graph.store._inner  # oxrdflib creates an in-memory one on first use
 
 
+class Row(tuple):
+    """A SELECT row as rdflib gives it: by position, by variable name (``row["s"]``) or as an
+    attribute (``row.s``); None where the variable is unbound."""
+
+    __slots__ = ()
+    _index: dict[str, int] = {}
+
+    @classmethod
+    def of(cls, names) -> type[Row]:
+        """The row type for these variable names, in the query's order."""
+        return type("Row", (cls,), {"__slots__": (), "_index": {name: i for i, name in enumerate(names)}})
+
+    def __getattr__(self, name: str):
+        try:
+            return tuple.__getitem__(self, self._index[name])
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, key):
+        return tuple.__getitem__(self, self._index[key] if isinstance(key, str) else key)
+
+
 def select_rows(graph: Graph, query: str) -> Iterator[tuple]:
-    """A SELECT's rows as tuples of rdflib terms (None where unbound), in the query's variable
-    order. On Oxigraph straight from pyoxigraph, each repeated term made once: oxrdflib's
-    conversion of tens of thousands of rows costs several times the query."""
+    """A SELECT's rows as :class:`Row` tuples of rdflib terms, in the query's variable order. On
+    Oxigraph straight from pyoxigraph, each repeated term made once: oxrdflib's conversion of tens
+    of thousands of rows costs several times the query."""
     if not is_oxigraph(graph):
-        yield from (tuple(row) for row in graph.query(query))
+        yield from graph.query(query)  # rdflib's rows already answer by position and by name
         return
     from .sparql import TermConverter
 
     convert = TermConverter()
-    for solution in pyoxigraph_store(graph).query(query, default_graph=ox_graph_name(graph)):
-        yield tuple(None if term is None else convert(term) for term in solution)
+    solutions = pyoxigraph_store(graph).query(query, default_graph=ox_graph_name(graph))
+    row = Row.of(variable.value for variable in solutions.variables)
+    for solution in solutions:
+        yield row(None if term is None else convert(term) for term in solution)
 
 
 # ---------------------------------------------------------------- loading

@@ -118,6 +118,21 @@ def test_the_explorer_offers_the_same_start_nodes_on_every_store(kb, stores):
         assert searchable_nodes(stores[store].graph) == expected, store
 
 
+def test_selected_rows_answer_by_name_as_rdflib_rows_do(kb, stores):
+    from graph.store import select_rows
+
+    query = """PREFIX gg: <https://w3id.org/guidegraph/ontology#>
+    SELECT ?s ?line ?source WHERE { ?s gg:sourceLine ?line OPTIONAL { ?s gg:noSuchPredicate ?source } }
+    ORDER BY ?s"""
+    expected = [(row.s, row.line.toPython(), row.source) for row in kb.graph.query(query)]
+    assert len(expected) > 100 and expected[0][1] > 0 and expected[0][2] is None
+    for store, graph in {"memory": kb.graph, **{name: stores[name].graph for name in STORE_NAMES}}.items():
+        rows = list(select_rows(graph, query))
+        assert [(row.s, row["line"].toPython(), row[2]) for row in rows] == expected, store
+        with pytest.raises(AttributeError):
+            rows[0].guideline
+
+
 @pytest.mark.parametrize("store", STORE_NAMES)
 def test_exports_are_byte_identical_on_every_store(kb, stores, store):
     from graph.export.rdf import serialize_library
