@@ -164,13 +164,18 @@ SELECT ?s ?duration ?low ?high ?unit ?qualifier ?quote WHERE {
 }"""
 
 
+#: Statements read per query (a VALUES block): measured on the 8,729 statements of the conflicts of
+#: 1,000 guidelines on disk, batches of 500 take 4.6 s, of 100 5.4 s, and of 2,000 40 s.
+STATEMENTS_PER_QUERY = 500
+
+
 def statement_items(kb, iris) -> dict[str, dict]:
     """The items of these statements (a statement the graph does not hold is left out), read on
     first use and kept per load: recommend reads the few it shows, never the whole library."""
     cache = kb._cache.setdefault("statement_items_by_iri", {})
     missing = sorted(set(iris) - cache.keys())
-    for start in range(0, len(missing), 500):
-        batch = missing[start : start + 500]
+    for start in range(0, len(missing), STATEMENTS_PER_QUERY):
+        batch = missing[start : start + STATEMENTS_PER_QUERY]
         found = read_statements(kb.graph, iris=batch)
         cache.update({iri: found.get(iri) for iri in batch})
     return {iri: cache[iri] for iri in iris if cache.get(iri) is not None}
