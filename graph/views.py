@@ -497,7 +497,7 @@ def conflict_sides(conflict: Mapping, statements: Mapping[str, Mapping], titles:
     Parameters
     ----------
     conflict : ``Conflict.to_dict()``.
-    statements : statement IRI to its item (``graph.recommend.statement_items(kb, iris)``: text,
+    statements : statement IRI to its item (``graph.recommend.statement_texts(kb, iris)``: text,
         section, source_text).
     titles : guideline id to title.
 

@@ -147,6 +147,22 @@ def test_conflict_sides_put_each_trough_value_beside_its_source_line(kb):
     assert lupus["title"] == "Management of Rebound Lupus Symptoms After Tacrolimus Discontinuation"
 
 
+def test_the_conflicts_page_reads_only_what_its_sides_show_and_gets_the_same_sides(monkeypatch, many_pathways):
+    from graph import KnowledgeBase, recommend
+
+    kb = KnowledgeBase.load(many_pathways, validate=False)
+    monkeypatch.setattr(recommend, "STATEMENTS_PER_QUERY", 7)  # many batches, the last one short
+    titles = {d: doc.title for d, doc in kb.documents.items()}
+    assert sum(len(c.statements) for c in kb.conflicts) > 50
+    for conflict in kb.conflicts:
+        data = conflict.to_dict()
+        iris = [value["statement"] for value in data["values"]]
+        texts = recommend.statement_texts(kb, [*iris, f"{iris[0]}-not-a-statement"])
+        assert set(texts) == set(iris)
+        assert conflict_sides(data, texts, titles) == conflict_sides(data, statements_of(kb), titles)
+        assert all(side["text"] and side["section"] for side in conflict_sides(data, texts, titles))
+
+
 def test_the_graphs_guidelines_are_the_parsed_documents(kb, many_pathways):
     from graph import KnowledgeBase
 

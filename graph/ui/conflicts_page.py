@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ..conflicts import unit_findings
-from ..recommend import statement_items
+from ..recommend import statement_texts
 from ..views import (
     CARDS_AT_MOST,
     conflict_sides,
@@ -42,7 +42,7 @@ def render() -> None:
         st.success("No numeric disagreements between statements.")
     st.caption("guidegraph does not pick a value: every number is shown with its source line, for a clinician to check.")
     conflicts = [conflict.to_dict() for conflict in kb.conflicts]
-    statements = statement_items(kb, [value["statement"] for data in conflicts for value in data["values"]])
+    statements = statement_texts(kb, [value["statement"] for data in conflicts for value in data["values"]])
     for data in conflicts:
         sides = conflict_sides(data, statements, names)
         st.subheader(f"{md_escape(data['topic'])}: {len(sides)} values from {len(data['statements'])} statements")
