@@ -47,7 +47,7 @@ FORMAT_VERSION = 3
 BUILD_NODE = URIRef(f"{BUILD_GRAPH}#build")
 # The code that turns files into triples: a change to it changes the graph as much as a new file.
 CODE_FILES = ("ingest.py", "extract.py", "rdfmodel.py", "terminology.py", "units.py", "conflicts.py", "vocab.py", "build.py",
-              "catalogue.py")
+              "catalogue.py", "explore.py")
 PARALLEL_FROM = 48  # documents; below this, starting worker processes costs more than it saves
 
 
@@ -140,9 +140,11 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def manifest_triples(build: LibraryBuild, decision_graphs: dict[str, str] | None = None) -> Iterator[tuple]:
+def manifest_triples(build: LibraryBuild, decision_graphs: dict[str, str] | None = None,
+                     start_nodes: str | None = None) -> Iterator[tuple]:
     """The manifest as triples; ``decision_graphs``: each pathway's decision graph as JSON text
-    (:func:`graph.pathway.pathway_data`), saved on the pathway's node."""
+    (:func:`graph.pathway.pathway_data`), saved on the pathway's node; ``start_nodes``: the
+    explorer's start nodes as JSON text (:func:`start_nodes_json`)."""
     node = BUILD_NODE
     files = {name: [f.sha256, f.size, f.mtime_ns] for name, f in sorted(build.files.items())}
     yield node, RDF.type, GG.LibraryBuild
@@ -156,6 +158,8 @@ def manifest_triples(build: LibraryBuild, decision_graphs: dict[str, str] | None
         yield node, GG.reportJson, Literal(json.dumps(build.report, ensure_ascii=False))
     if build.entry_index is not None:
         yield node, GG.entryIndexJson, Literal(json.dumps(build.entry_index, ensure_ascii=False))
+    if start_nodes is not None:
+        yield node, GG.startNodesJson, Literal(start_nodes)
     for pathway, text in (decision_graphs or {}).items():
         yield URIRef(pathway), GG.decisionGraphJson, Literal(text)
 
@@ -210,11 +214,29 @@ def _select(graph, query: str) -> list[dict[str, str | None]]:
     return [{n: (str(row[n]) if row[n] is not None else None) for n in names} for row in result]
 
 
-def write_manifest(graph, build: LibraryBuild, decision_graphs: dict[str, str] | None = None) -> None:
+def write_manifest(graph, build: LibraryBuild, decision_graphs: dict[str, str] | None = None,
+                   start_nodes: str | None = None) -> None:
     manifest = sibling(graph, BUILD_GRAPH)
     clear_graph(manifest)
-    load_ntriples(manifest, [ntriples(manifest_triples(build, decision_graphs))])
+    load_ntriples(manifest, [ntriples(manifest_triples(build, decision_graphs, start_nodes))])
     flush(graph)
+
+
+def start_nodes_json(graph) -> str:
+    """The explorer's start nodes (:func:`graph.explore.searchable_nodes`) as JSON text, to save
+    with a build: listing them takes two whole-library queries, 5 s at 1,000 guidelines on disk."""
+    from .explore import searchable_nodes
+
+    return json.dumps(searchable_nodes(graph), ensure_ascii=False, separators=(",", ":"))
+
+
+def read_start_nodes(graph) -> list[tuple[str, str, str]] | None:
+    """The start nodes a build saved, as (type, label, IRI); None when it saved none (a store
+    built in memory, or by a version that did not save them)."""
+    query = """PREFIX gg: <https://w3id.org/guidegraph/ontology#>
+SELECT ?json WHERE { ?build a gg:LibraryBuild ; gg:startNodesJson ?json }"""
+    rows = _select(sibling(graph, BUILD_GRAPH), query)
+    return [tuple(node) for node in json.loads(rows[0]["json"])] if rows else None
 
 
 def saved_decision_graphs(catalogue) -> dict[str, str]:
@@ -390,6 +412,9 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
         decision_graphs = saved_decision_graphs(catalogue)
         timings["decision_graphs_s"] = time.perf_counter() - started
         del catalogue
+        started = time.perf_counter()
+        start_nodes = start_nodes_json(graph)
+        timings["start_nodes_s"] = time.perf_counter() - started
     if validate:
         started = time.perf_counter()
         kb.report = kb.validate()
@@ -412,7 +437,7 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
             report=kb.report.to_dict() if kb.report is not None else None,
             entry_index=entry_index,
         )
-        write_manifest(graph, manifest, decision_graphs)
+        write_manifest(graph, manifest, decision_graphs, start_nodes)
         kb.build = manifest
         if spec.kind == "oxigraph":
             started = time.perf_counter()
@@ -532,7 +557,8 @@ def load_summary(kb) -> str:
     """One line on what a build did and where the time went."""
     t = kb.timings
     named = (("parse_s", "parse"), ("store_load_s", "store load"), ("conflicts_s", "conflicts"),
-             ("entry_index_s", "entry index"), ("decision_graphs_s", "decision graphs"), ("validate_s", "validation"),
+             ("entry_index_s", "entry index"), ("decision_graphs_s", "decision graphs"),
+             ("start_nodes_s", "explorer start nodes"), ("validate_s", "validation"),
              ("remote_load_s", "upload"), ("optimize_s", "compaction"))
     phases = ", ".join(f"{name} {t[key]:.1f} s" for key, name in named if key in t)
     total = sum(t[key] for key, _ in named if key in t)

@@ -191,6 +191,18 @@ def legend(view: Neighbourhood) -> list[tuple[str, str, str]]:
     return rows + ([OTHER_STYLE] if "other" in present else [])
 
 
+def start_nodes(kb) -> list[tuple[str, str, str]]:
+    """The :func:`searchable_nodes` of a knowledge base: as a persistent store's build saved them
+    (the graph cannot change until the next build), else listed from the graph."""
+    if kb.build is not None:
+        from .build import read_start_nodes
+
+        saved = read_start_nodes(kb.graph)
+        if saved is not None:
+            return saved
+    return searchable_nodes(kb.graph)
+
+
 def searchable_nodes(graph: Graph) -> list[tuple[str, str, str]]:
     """(type, label, IRI) of every node a user may start from: drugs, statements, conditions,
     citations, guidelines, pathways, sorted by type then label."""

@@ -109,13 +109,22 @@ def test_stats_and_conflicts_are_the_same_on_every_store(kb, stores):
         assert [c.to_dict() for c in stores[store].conflicts] == [c.to_dict() for c in kb.conflicts], store
 
 
-def test_the_explorer_offers_the_same_start_nodes_on_every_store(kb, stores):
-    from graph.explore import searchable_nodes
+def test_the_explorer_offers_the_same_start_nodes_on_every_store(kb, stores, monkeypatch):
+    import graph.explore
+    from graph.build import read_start_nodes
+    from graph.explore import searchable_nodes, start_nodes
 
     expected = searchable_nodes(kb.graph)
     assert len(expected) > 100
     for store in STORE_NAMES:
         assert searchable_nodes(stores[store].graph) == expected, store
+        assert start_nodes(stores[store]) == expected, store
+    # A persistent store gives the list its build saved, not one listed again from the graph.
+    monkeypatch.setattr(graph.explore, "searchable_nodes", lambda graph: pytest.fail("listed from the graph"))
+    for store in ("oxigraph-disk", "sparql-server"):
+        assert read_start_nodes(stores[store].graph) == expected, store
+        assert start_nodes(stores[store]) == expected, store
+    assert read_start_nodes(stores["rdflib"].graph) is None
 
 
 def test_selected_rows_answer_by_name_as_rdflib_rows_do(kb, stores):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..explore import MAX_DEPTH, MAX_VIEW_NODES, neighbourhood, searchable_nodes
+from ..explore import MAX_DEPTH, MAX_VIEW_NODES, neighbourhood, start_nodes
 from ..export.visnetwork import neighbourhood_page, prefers_hierarchy
 from ..views import md_escape, node_choice, node_choice_text
 from .common import current_kb, header
@@ -22,7 +22,7 @@ def _page(_kb, store_id: int, iri: str, depth: int, hierarchical: bool | None, c
 @st.cache_resource(show_spinner="Listing the nodes to start from…")
 def _choices(_kb, store_id: int) -> list[tuple[str, str, str]]:
     """The start nodes, listed once per knowledge base (a large library has tens of thousands)."""
-    return searchable_nodes(_kb.graph)
+    return start_nodes(_kb)
 
 
 def _recentre() -> None:
