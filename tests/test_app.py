@@ -307,6 +307,19 @@ def test_the_conflicts_page_shows_the_tacrolimus_trough_values_side_by_side():
     assert at.success[-1].value == "The library conforms: no findings."
 
 
+def test_the_unit_check_is_made_once_per_load_not_on_every_interaction(monkeypatch):
+    import graph.ui.common as common
+    from graph.conflicts import unit_findings
+
+    calls = []
+    monkeypatch.setattr(common, "unit_findings", lambda graph: calls.append(graph) or unit_findings(graph))
+    common.unit_checks.clear()
+    for _ in range(2):
+        at = run_page(conflicts_page)
+        assert list(at.dataframe[0].value["agree"]) == ["yes"]
+    assert len(calls) == 1
+
+
 # ---------------------------------------------------------------- export
 
 

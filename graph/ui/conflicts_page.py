@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..conflicts import unit_findings
 from ..recommend import statement_texts
 from ..views import (
     CARDS_AT_MOST,
@@ -17,7 +16,7 @@ from ..views import (
     unit_finding_rows,
     value_summary,
 )
-from .common import current_kb, header, titles, validation_report
+from .common import current_kb, header, titles, unit_checks, validation_report
 
 COLUMNS = 3
 
@@ -59,7 +58,7 @@ def render() -> None:
                     st.caption(source_caption(side))
 
     st.header("Units stated twice")
-    findings = unit_finding_rows(unit_findings(kb.graph))
+    findings = unit_finding_rows(unit_checks(kb, id(kb)))
     if findings:
         st.caption("Where a source gives a range in two units, the two are converted and compared.")
         st.dataframe(findings, hide_index=True, width="stretch")
