@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
 import stat
-import tempfile
 from pathlib import Path
 
 from .errors import InputError
@@ -42,6 +42,18 @@ def check_output_path(path: str | Path, *, force: bool = False) -> Path:
     return target
 
 
+def _new_part_file(target: Path) -> tuple[int, str]:
+    """A new temporary file beside ``target``, with the permissions a plain ``open`` gives (0666
+    less the umask; ``tempfile.mkstemp`` would make it 0600, readable by its owner only)."""
+    for _ in range(100):
+        temporary = str(target.parent / f".{target.name}.{secrets.token_hex(4)}.part")
+        try:
+            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target}")
+
+
 def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) -> Path:
     """Write to a temporary file beside the target, then rename: readers never see half a file.
 
@@ -65,12 +77,14 @@ def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) ->
     target = check_output_path(path, force=force)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        handle, temporary = _new_part_file(target)
     except OSError as error:
         raise InputError(f"cannot write here: {error.strerror or error}", where=str(target)) from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
+        if target.exists():  # a replaced file keeps its permissions, as writing over it would
+            os.chmod(temporary, stat.S_IMODE(target.stat().st_mode))
         os.replace(temporary, target)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)

@@ -670,13 +670,28 @@ def test_an_output_to_a_device_replaced_the_device(tmp_path, capsys, loaded):
 
 
 def test_a_write_without_permission_was_a_traceback(tmp_path, capsys, loaded, monkeypatch):
-    """Before: the PermissionError of mkstemp in a read-only folder escaped write_atomic."""
+    """Before: the PermissionError of the temporary file in a read-only folder escaped write_atomic."""
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-    monkeypatch.setattr("graph.files.tempfile.mkstemp", refuse)
+    monkeypatch.setattr("graph.files._new_part_file", refuse)
     code, out, err = run(capsys, "export", "graph", "-o", tmp_path / "kb.ttl")
     assert_one_line_error(code, out, err, REFUSED, "cannot write here: Permission denied", "kb.ttl")
+
+
+def test_a_written_file_was_readable_by_its_owner_only(tmp_path, capsys, loaded):
+    """Before: every output file was 0600 (the mode of mkstemp's temporary file), so a diagram or
+    a JSON report written for others to read was not readable by them."""
+    previous = os.umask(0o022)
+    try:
+        code, _, _ = run(capsys, "export", "graph", "-o", tmp_path / "kb.ttl")
+        assert code == 0 and (tmp_path / "kb.ttl").stat().st_mode & 0o777 == 0o644
+        (tmp_path / "kb.ttl").chmod(0o640)  # replacing a file keeps the permissions it was given
+        code, _, _ = run(capsys, "export", "graph", "-o", tmp_path / "kb.ttl", "--force")
+        assert code == 0 and (tmp_path / "kb.ttl").stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(previous)
+    assert [p.name for p in tmp_path.iterdir()] == ["kb.ttl"]
 
 
 def test_an_empty_document_was_named_by_its_id_not_its_file(tmp_path, capsys):
