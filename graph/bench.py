@@ -35,6 +35,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -111,14 +112,20 @@ def run_benchmark(
     A measurement that fails (a server that does not start, a store that cannot open) gives a
     row with ``error`` and no numbers; the others still run.
     """
+    from .sparql import MAX_TIMEOUT_MS
+
     say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
     sizes = [_positive(size, "size") for size in sizes]
-    for value, what in ((patients, "patient count"), (repeat, "repeat"), (query_repeat, "query repeat")):
+    for value, what in ((patients, "patient count"), (repeat, "repeat"), (query_repeat, "query repeat"),
+                        (query_timeout_ms, "query time limit in ms")):
         _positive(value, what)
+    if query_timeout_ms > MAX_TIMEOUT_MS:
+        raise InputError(f"a benchmark query time limit is at most {MAX_TIMEOUT_MS} ms, not {query_timeout_ms}")
     stores = [_checked_store(store) for store in stores]
+    if not sizes or not stores:
+        raise InputError(f"a benchmark needs at least one {'size' if not sizes else 'store'}")
     names = _checked_queries(queries)
-    root = Path(work_dir) if work_dir is not None else Path(tempfile.mkdtemp(prefix="guidegraph-bench-"))
-    root.mkdir(parents=True, exist_ok=True)
+    root = _work_folder(work_dir)
     rows = []
     try:
         for size in sizes:
@@ -144,6 +151,20 @@ def run_benchmark(
         if work_dir is None:
             shutil.rmtree(root, ignore_errors=True)
     return rows
+
+
+def _work_folder(work_dir) -> Path:
+    """The folder for libraries and stores: ``work_dir`` (made if missing), else a new temporary one."""
+    if work_dir is None:
+        return Path(tempfile.mkdtemp(prefix="guidegraph-bench-"))
+    root = Path(work_dir)
+    if root.exists() and not root.is_dir():
+        raise InputError("is a file, not a folder for the benchmark's libraries and stores", where=str(root))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"cannot make the benchmark's work folder: {error.strerror or error}", where=str(root)) from None
+    return root
 
 
 def _positive(value, what: str) -> int:
@@ -212,12 +233,32 @@ def _in_fresh_process(function, job: dict) -> dict:
         code = ("import json, sys; from graph import bench; "
                 "row = getattr(bench, sys.argv[1])(json.loads(sys.argv[2])); "
                 "open(sys.argv[3], 'w').write(json.dumps(row))")
-        done = subprocess.run([sys.executable, "-c", code, function.__name__, json.dumps(job, default=str), str(out)],
-                              capture_output=True, text=True)
-        if done.returncode != 0 or not out.exists():
-            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        # A session of its own: the job's build forks parsing workers, and an interrupt (Ctrl-C
+        # reaches the whole foreground group) would leave them behind when the job dies first.
+        # Here the job and its workers are ended together, whatever stops the benchmark.
+        process = subprocess.Popen([sys.executable, "-c", code, function.__name__, json.dumps(job, default=str), str(out)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            _, stderr = process.communicate()
+        finally:
+            _end_group(process)
+        if process.returncode != 0 or not out.exists():
+            last = (stderr.strip().splitlines() or ["no output"])[-1]
             raise RuntimeError(f"{function.__name__} failed: {last}")
         return json.loads(out.read_text())
+
+
+def _end_group(process: subprocess.Popen) -> None:
+    """Stop every process of ``process``'s group that is still running (its own workers included)."""
+    for signal_number in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, signal_number)
+        except ProcessLookupError:  # the group is gone: nothing is left
+            break
+        if signal_number == signal.SIGTERM:
+            time.sleep(0.2)
+    if process.poll() is None:
+        process.wait()
 
 
 # ---------------------------------------------------------------- the jobs (run in fresh processes)
@@ -478,10 +519,11 @@ def _check(name, row, passed, detail) -> TargetCheck:
 
 
 _COLUMNS = (("store", "store"), ("guidelines", "guidelines"), ("triples", "triples"), ("load_s", "load s"),
-            ("parse_s", "parse s"), ("store_load_s", "store s"), ("triples_per_s", "triples/s"),
-            ("bulk_triples_per_s", "bulk/s"), ("open_s", "open s"), ("recommend_p50_ms", "rec p50"),
-            ("recommend_p95_ms", "rec p95"), ("recommend_cold_p95_ms", "cold p95"), ("sparql_p50_ms", "sparql p50"),
-            ("sparql_p95_ms", "sparql p95"), ("sparql_kept_p95_ms", "again p95"), ("rss_mb", "RSS MB"))
+            ("triples_per_s", "triples/s"), ("bulk_triples_per_s", "bulk triples/s"), ("open_s", "open s"),
+            ("recommend_p50_ms", "recommend p50"), ("recommend_p95_ms", "recommend p95"),
+            ("recommend_cold_p95_ms", "cold p95"), ("recommend_no_facts_ms", "no facts"),
+            ("sparql_p50_ms", "queries p50"), ("sparql_p95_ms", "queries p95"), ("sparql_kept_p95_ms", "again p95"),
+            ("rss_mb", "RSS MB"))
 
 
 def format_table(rows: list[dict]) -> str:
@@ -491,6 +533,7 @@ def format_table(rows: list[dict]) -> str:
     lines = [header, rule]
     for row in rows:
         lines.append("| " + " | ".join(_show(row.get(key)) for key, _ in _COLUMNS) + " |")
+    lines += [f"\nFAILED {row['store']} at {row['guidelines']:,} guidelines: {row['error']}" for row in rows if row.get("error")]
     return "\n".join(lines)
 
 

@@ -244,7 +244,8 @@ def cmd_bench(args) -> int:
     print()
     for check in check_targets(rows):
         print(check.line())
-    return EXIT_OK
+    # A failed measurement makes the run incomplete; a missed target is a finding, not a failure.
+    return EXIT_INVALID if any(row.get("error") for row in rows) else EXIT_OK
 
 
 def _int_list(text: str, option: str) -> list[int]:

@@ -4,11 +4,19 @@ are judged from the measured rows (never by timing inside a unit test)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from graph.bench import JSON_KEYS, bench_patients, check_targets, format_table
 from graph.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +122,71 @@ def test_the_table_shows_a_dash_for_what_was_not_measured():
     assert (cells["open s"], cells["load s"], cells["store"]) == ("–", "2.5", "memory")
 
 
-@pytest.mark.parametrize("argv", [["bench", "--sizes", "10,x"], ["bench", "--stores", "postgres"], ["bench", "--sizes", "0"]])
-def test_bad_bench_options_are_input_errors(argv, capsys):
-    assert main(argv) == 2
-    assert capsys.readouterr().err.startswith("guidegraph: error:")
+@pytest.mark.parametrize("argv, words", [
+    (["--sizes", "10,x"], "--sizes takes whole numbers"),
+    (["--stores", "postgres"], "unknown benchmark store 'postgres'"),
+    (["--sizes", "0"], "size is a positive integer, not 0"),
+    (["--sizes", ","], "needs at least one size"),
+    (["--stores", ""], "needs at least one store"),
+    (["--query-timeout-ms", "0"], "query time limit in ms is a positive integer, not 0"),
+    (["--query-timeout-ms", "700000"], "query time limit is at most 600000 ms"),
+])
+def test_bad_bench_options_are_refused_before_any_work(argv, words, capsys, tmp_path):
+    work = tmp_path / "work"
+    assert main(["bench", "--sizes", "2", "--work", str(work), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("guidegraph: error:") and words in err and len(err.splitlines()) == 1
+    assert not work.exists()  # no library was generated for a run that cannot go on
+
+
+def test_a_work_folder_that_is_a_file_is_an_input_error(capsys, tmp_path):
+    (tmp_path / "notes").write_text("mine")
+    assert main(["bench", "--sizes", "2", "--stores", "memory", "--work", str(tmp_path / "notes")]) == 2
+    assert "notes: is a file, not a folder" in capsys.readouterr().err
+    assert (tmp_path / "notes").read_text() == "mine"
+
+
+def test_a_failed_measurement_is_shown_and_fails_the_run(capsys, tmp_path):
+    out = tmp_path / "bench.json"
+    code = main(["bench", "--sizes", "2", "--stores", "memory,sparql:http://127.0.0.1:1/sparql", "--patients", "1",
+                 "--repeat", "1", "--query-repeat", "1", "--queries", "incomplete-guidelines", "--json", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "FAILED sparql:http://127.0.0.1:1/sparql at 2 guidelines:" in printed
+    rows = json.loads(out.read_text())  # the rows that were measured are kept, the failure named
+    assert rows[0]["store"] == "memory" and rows[0]["recommend_p95_ms"] is not None and "error" not in rows[0]
+    assert rows[1]["error"] and rows[1]["load_s"] is None
+
+
+def _processes_naming(marker) -> list[str]:
+    """Processes whose command line holds ``marker`` (read by a child: /proc is outside the audit)."""
+    code = ("import os, sys\n"
+            "for pid in filter(str.isdigit, os.listdir('/proc')):\n"
+            "    try: line = open(f'/proc/{pid}/cmdline', 'rb').read()\n"
+            "    except OSError: continue\n"
+            "    if sys.argv[1].encode() in line and int(pid) != os.getpid(): print(pid)\n")
+    found = subprocess.run([sys.executable, "-c", code, str(marker)], capture_output=True, text=True, check=True)
+    return found.stdout.split()
+
+
+def test_an_interrupted_run_leaves_no_process_behind(tmp_path):
+    """Ctrl-C reaches the terminal's whole foreground group. Before, the measuring process died
+    with it and the parsing workers its build had forked were left running."""
+    work = tmp_path / "work"
+    bench = subprocess.Popen([sys.executable, "-m", "graph.cli", "bench", "--sizes", "120", "--stores", "memory",
+                              "--work", str(work)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(_processes_naming(work)) < 3:  # the benchmark, its measuring job, a parsing worker
+            assert bench.poll() is None and time.monotonic() < deadline, "the build never parsed in parallel"
+            time.sleep(0.02)
+        os.killpg(bench.pid, signal.SIGINT)
+        assert bench.wait(timeout=60) == 130
+        deadline = time.monotonic() + 10
+        while _processes_naming(work) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_naming(work) == []
+    finally:
+        for pid in _processes_naming(work):
+            os.kill(int(pid), signal.SIGKILL)
