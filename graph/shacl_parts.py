@@ -21,8 +21,6 @@ as long as a pathway file states nothing about a document's own nodes beyond nam
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -62,7 +60,7 @@ def shacl_by_part(kb, shapes: Graph, *, workers: int | None = None) -> list[Find
     from ``graph.build.PARALLEL_FROM`` documents on; ``GUIDEGRAPH_WORKERS`` overrides).
     """
     global _SHARED
-    from .build import worker_count
+    from .build import worker_count, worker_pool
     from .kb import ONTOLOGY_FILE
 
     base = tuple(chain(turtle_triples(ONTOLOGY_FILE), turtle_triples(kb.library.terminology_file)))
@@ -77,7 +75,7 @@ def shacl_by_part(kb, shapes: Graph, *, workers: int | None = None) -> list[Find
         try:
             # fork: the workers inherit the documents and the lexicon instead of pickles. The
             # library part runs here meanwhile: it reads the store, which stays in this process.
-            with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork")) as pool:
+            with worker_pool(count) as pool:
                 futures = [pool.submit(_shared_document_part, batch) for batch in batches]
                 parts = [library_part(context)] + [future.result() for future in futures]
         finally:

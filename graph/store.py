@@ -163,6 +163,19 @@ def _disk_store(path: Path, *, read_only: bool):
     return OxigraphStore(store=inner)
 
 
+def holds_disk_store(path: Path) -> bool:
+    """Whether this process has the store folder ``path`` open."""
+    return path.resolve() in _DISK_STORES
+
+
+def release_disk_store(path: Path) -> None:
+    """Let go of this process's read-only handle on ``path`` (closed once no graph uses it), so
+    that the folder can be opened for writing: how a store found to hold no build gets built."""
+    held = _DISK_STORES.get(path.resolve())
+    if held is not None and held[1]:
+        del _DISK_STORES[path.resolve()]
+
+
 def sibling(graph: Graph, name: URIRef) -> Graph:
     """Another named graph of the same store (the build manifest beside the knowledge graph)."""
     other = Graph(store=graph.store, identifier=name)

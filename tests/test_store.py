@@ -331,6 +331,21 @@ def test_an_on_disk_store_keeps_the_knowledge_graph_as_its_default_graph(tmp_pat
     assert held == len(kb.graph) == kb.timings["triples"]
 
 
+def test_a_store_whose_load_was_stopped_is_built_again_when_opened(tmp_path):
+    """A load stopped half-way (Ctrl-C) leaves triples and no manifest. Before, the next command
+    opened the folder read-only to look for the manifest, then could not open it to build and
+    said "the store is open read-only in this process"."""
+    import pyoxigraph as ox
+
+    path = tmp_path / "kb.db"
+    stopped = ox.Store(str(path))
+    stopped.add(ox.Quad(ox.NamedNode("https://e/s"), ox.NamedNode("https://e/p"), ox.Literal("half"), ox.DefaultGraph()))
+    del stopped
+    kb = KnowledgeBase.load(store=f"oxigraph:{path}", validate=False)
+    assert kb.build is not None and kb.stats()["statements"] == 80
+    assert not kb.graph.query("ASK { ?s ?p 'half' }").askAnswer  # a build empties the store first
+
+
 # ---------------------------------------------------------------- the app on a persistent store
 
 
