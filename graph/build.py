@@ -36,7 +36,7 @@ from rdflib.namespace import PROV, RDF, XSD
 
 from .errors import InputError
 from .ingest import Document, parse
-from .library import ONTOLOGY_DIR, PROJECT_ROOT, Library
+from .library import DEFAULT_LIBRARY, ONTOLOGY_DIR, PROJECT_ROOT, Library
 from .store import (BUILD_GRAPH, StoreSpec, clear_graph, clear_store, flush, holds_disk_store, is_oxigraph, load_ntriples,
                     ntriples, open_store, optimize, ox_graph_name, parse_store, parse_turtle, pyoxigraph_store,
                     release_disk_store, sibling)
@@ -453,6 +453,11 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
             entry_index=entry_index,
         )
         write_manifest(graph, manifest, decision_graphs, start_nodes)
+        if spec.kind == "sparql" and read_manifest(graph) is None:
+            # A server that answers 200 to an update yet keeps nothing (not a SPARQL store, a
+            # read-only endpoint) would otherwise give every later command an empty graph.
+            raise InputError("the server accepted the upload but does not give it back: is this a SPARQL 1.1 "
+                             "server that allows updates?", where=spec.where)
         kb.build = manifest
         if spec.kind == "oxigraph":
             started = time.perf_counter()
@@ -485,7 +490,7 @@ def open_built(kb_class, store: str | StoreSpec, library=None):
             del graph
             release_disk_store(spec.path)
         return None
-    load_command = f"guidegraph --store {spec.text} load"
+    load_command = _load_command(spec, library if library is not None else manifest.library)
     if manifest.format_version != FORMAT_VERSION:
         raise InputError(f"the store was built by another version of guidegraph; run `{load_command}` again", where=spec.where)
     root = Path(library).expanduser() if library is not None else Path(manifest.library)
@@ -508,6 +513,16 @@ def open_built(kb_class, store: str | StoreSpec, library=None):
     kb.build = manifest  # graph.catalogue reads its entry index from here
     kb.timings = {"open_s": time.perf_counter() - started}
     return kb
+
+
+def _load_command(spec: StoreSpec, library) -> str:
+    """The command that builds this store again from ``library``, as a user would type it."""
+    import shlex
+
+    bundled = DEFAULT_LIBRARY.resolve()
+    folder = Path(library).expanduser().resolve() if library else bundled
+    with_library = "" if folder == bundled else f" --library {shlex.quote(str(folder))}"
+    return f"guidegraph{with_library} --store {shlex.quote(spec.text)} load"
 
 
 def _is_store_folder(path: Path) -> bool:

@@ -22,7 +22,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line with exit code 2."""
 
     def error(self, message: str):  # noqa: D401 - argparse's hook
-        raise InputError(f"{self.prog}: {message}")
+        command = self.prog.removeprefix("guidegraph").strip()  # main() already says "guidegraph: error:"
+        raise InputError(f"{command}: {message}" if command else message)
 
 
 def _emit(text: str, output: str | None, force: bool) -> None:
@@ -387,14 +388,22 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as error:
+        if error.filename is None:  # not a file's problem: a bug, handled below
+            return _internal_error(error)
+        # A file or folder the system refused (no permission, a disk error): bad input, not a bug.
+        print(f"guidegraph: error: {error.filename}: cannot read or write: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as error:  # a bug: still one line, never a traceback (GUIDEGRAPH_DEBUG=1 shows it)
-        import os
+        return _internal_error(error)
 
-        if os.environ.get("GUIDEGRAPH_DEBUG"):
-            raise
-        print(f"guidegraph: internal error: {type(error).__name__}: {_one_line(error)} "
-              "(a bug in guidegraph; GUIDEGRAPH_DEBUG=1 shows where)", file=sys.stderr)
-        return EXIT_INTERNAL
+
+def _internal_error(error: Exception) -> int:
+    if os.environ.get("GUIDEGRAPH_DEBUG"):
+        raise error
+    print(f"guidegraph: internal error: {type(error).__name__}: {_one_line(error)} "
+          "(a bug in guidegraph; GUIDEGRAPH_DEBUG=1 shows where)", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def _one_line(error: BaseException) -> str:

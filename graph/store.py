@@ -29,6 +29,7 @@ everywhere: queries go to the knowledge graph as their default graph (SPARQL Pro
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import threading
@@ -460,7 +461,7 @@ def _streamed_formats() -> dict:
 _STREAMED = _streamed_formats()
 
 
-def _streamed_result(response, fmt) -> Result:
+def _streamed_result(response, fmt, url: str) -> Result:
     """Solutions read from the HTTP response as they are needed (Oxigraph's parser): a caller that
     stops after ``max_rows`` rows never receives the rest, however large the server's answer."""
     import pyoxigraph as ox
@@ -471,7 +472,7 @@ def _streamed_result(response, fmt) -> Result:
         parsed = ox.parse_query_results(response, fmt)
     except SyntaxError as error:
         response.close()
-        raise InputError(f"the SPARQL server's answer is not valid results: {error}") from None
+        raise InputError(f"the SPARQL server's answer is not valid results: {error}", where=url) from None
     if isinstance(parsed, ox.QueryBoolean):
         response.close()
         result = Result("ASK")
@@ -498,6 +499,16 @@ def _streamed_result(response, fmt) -> Result:
     return result
 
 
+def _plain_text(body: str) -> str:
+    """A server's error page as one line of its words (an HTML page without its markup).
+
+    >>> _plain_text("<html><head><title>404</title><style>p {}</style></head><body><p>Not &amp;\t found</p></body></html>")
+    '404 Not & found'
+    """
+    body = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", body)
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", body)).split())
+
+
 class RemoteStore(SPARQLUpdateStore):
     """rdflib's SPARQL store with a stricter HTTP client: POSTed queries (long ones fit), a
     timeout, errors that say what the server answered, and bulk ``post_update`` for loading."""
@@ -514,7 +525,7 @@ class RemoteStore(SPARQLUpdateStore):
         response = self._open(url, query.encode("utf-8"), "application/sparql-query", accept)
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         if content_type in _STREAMED:
-            return _streamed_result(response, _STREAMED[content_type])
+            return _streamed_result(response, _STREAMED[content_type], url)
         with response:
             body = response.read()
         if content_type in ("application/n-triples", "text/turtle"):
@@ -528,7 +539,11 @@ class RemoteStore(SPARQLUpdateStore):
             for triple in ox.parse(body, format=fmt):
                 result.graph.add((from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)))
             return result
-        return Result.parse(BytesIO(body), content_type=content_type)
+        try:
+            return Result.parse(BytesIO(body), content_type=content_type)
+        except Exception:  # noqa: BLE001 - rdflib has no parser for it, or cannot read it
+            raise InputError(f"the server answered {content_type or 'without a content type'}, not SPARQL results: "
+                             "is this a SPARQL query endpoint?", where=url) from None
 
     def post_update(self, update: bytes) -> None:
         """Send one SPARQL 1.1 UPDATE request."""
@@ -543,7 +558,7 @@ class RemoteStore(SPARQLUpdateStore):
         try:
             return urllib.request.urlopen(request, timeout=self.timeout_s)
         except urllib.error.HTTPError as error:
-            detail = " ".join(error.read().decode("utf-8", "replace").split())[:300]
+            detail = _plain_text(error.read().decode("utf-8", "replace"))[:200]
             raise InputError(f"the SPARQL server answered HTTP {error.code}: {detail or error.reason}", where=url) from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)

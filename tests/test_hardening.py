@@ -837,3 +837,92 @@ def test_a_real_process_prints_no_traceback(name, tmp_path):
     assert "Traceback" not in result.stderr and words in result.stderr and result.stdout == ""
     if expected_code == REFUSED:
         assert result.stderr.count("\n") == 1
+
+
+# ---------------------------------------------------------------- found by a review of the store back-ends
+
+
+def test_a_file_the_system_refuses_was_reported_as_a_bug(capsys, monkeypatch):
+    """Before: a patient file or library document without read permission ended in "internal
+    error: PermissionError" with exit 3; an unreadable file is bad input (exit 2, README)."""
+    def refused(args):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), "/data/patient.json")
+
+    monkeypatch.setattr(cli, "cmd_stats", refused)
+    assert_one_line_error(*run(capsys, "stats"), REFUSED, "/data/patient.json: cannot read or write: Permission denied")
+
+    def broken(args):  # an OSError that names no file is still a bug
+        raise OSError("no file involved")
+
+    monkeypatch.setattr(cli, "cmd_stats", broken)
+    code, _, err = run(capsys, "stats")
+    assert code == cli.EXIT_INTERNAL and "internal error: OSError" in err
+
+
+def test_an_unknown_command_said_guidegraph_twice(capsys):
+    code, out, err = run(capsys, "query")
+    assert_one_line_error(code, out, err, REFUSED, "invalid choice: 'query'")
+    assert err.startswith("guidegraph: error: argument command:")
+    code, out, err = run(capsys, "sparql", "--format", "pdf", "ASK {}")
+    assert err.startswith("guidegraph: error: sparql: argument --format")
+
+
+class _NotSparql:
+    """An HTTP server on 127.0.0.1 that answers every request with one fixed page."""
+
+    def __init__(self, status: int, content_type: str, body: bytes):
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+PAGE = b"<html><head><title>Welcome</title><style>body {color: red}</style></head><body><h1>It works</h1></body></html>"
+
+
+def test_a_web_server_that_is_not_a_sparql_endpoint_was_a_bug_or_a_success(capsys, tmp_path):
+    """Before: a server answering 200 with a web page made `recommend` an internal error (exit 3,
+    rdflib's PluginException) and `load` report success although nothing was kept."""
+    patient = tmp_path / "p.json"
+    patient.write_text('{"condition": "lupus_nephritis"}')
+    with _NotSparql(200, "text/html", PAGE) as web:
+        code, out, err = run(capsys, "--store", f"sparql:{web.url}", "recommend", patient)
+        assert_one_line_error(code, out, err, REFUSED, "answered text/html, not SPARQL results", web.url)
+        code, out, err = run(capsys, "--store", f"sparql:{web.url}", "load", "--no-validate")
+        assert_one_line_error(code, out, err, REFUSED, web.url)
+        assert "loaded" not in err
+    with _NotSparql(404, "text/html", PAGE) as web:  # the error page's words, not its markup
+        code, out, err = run(capsys, "--store", f"sparql:{web.url}", "recommend", patient)
+        assert_one_line_error(code, out, err, REFUSED, "answered HTTP 404: Welcome It works", web.url)
+        assert "<" not in err and "color" not in err
+
+
+def test_results_a_server_cannot_give_named_no_server(capsys, tmp_path):
+    patient = tmp_path / "p.json"
+    patient.write_text('{"condition": "lupus_nephritis"}')
+    with _NotSparql(200, "application/sparql-results+json", b'{"hello": 1}') as web:
+        code, out, err = run(capsys, "--store", f"sparql:{web.url}", "recommend", patient)
+        assert_one_line_error(code, out, err, REFUSED, "not valid results", web.url)

@@ -211,6 +211,33 @@ def test_a_changed_library_is_detected_and_load_is_asked_for(tmp_path):
     assert rebuilt.stats()["statements"] == 81
 
 
+def test_the_advice_after_a_library_change_is_a_command_that_rebuilds_from_that_library(tmp_path, capsys):
+    """Before, the advice left out --library, and the command as printed rebuilt the store from
+    the bundled library, so the next command still found the library changed."""
+    import re
+    import shlex
+
+    library = tmp_path / "our guidelines"  # a space: the advice must quote it
+    shutil.copytree(Library.at(None).root, library)
+    store = f"oxigraph:{tmp_path / 'kb.db'}"
+    assert main(["--library", str(library), "--store", store, "load", "--no-validate"]) == 0
+    document = library / "lupus-tacrolimus-rebound.txt"
+    document.chmod(0o644)
+    document.write_text(document.read_text(encoding="utf-8").rstrip("\n") + "\n- A new bullet 1\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--store", store, "stats"]) == 2  # the library the store records
+    advice = re.search(r"run `(.+?)` again", capsys.readouterr().err)[1]
+    assert main(shlex.split(advice)[1:] + ["--no-validate"]) == 0
+    assert main(["--library", str(library), "--store", store, "stats"]) == 0
+    assert re.search(r"^statements +81$", capsys.readouterr().out, re.M)
+    # a store of the bundled library is built again without naming it
+    bundled = f"oxigraph:{tmp_path / 'seeds.db'}"
+    assert main(["--store", bundled, "load", "--no-validate"]) == 0
+    from graph.build import _load_command
+
+    assert _load_command(parse_store(bundled), str(Library.at(None).root)) == f"guidegraph --store {bundled} load"
+
+
 def test_oxigraph_server_serves_a_built_store_with_the_rows_guidegraph_gives(disk_path, kb):
     """The README's hand-over: `oxigraph serve-read-only` on a folder `load` built answers the saved
     queries over the knowledge graph as its default graph, while guidegraph reads the folder too."""
