@@ -131,6 +131,7 @@ def run_benchmark(
         for size in sizes:
             from .synthetic import generate_library
 
+            say(f"size {size}: generating {size} synthetic guidelines ...")  # minutes at 100,000: say so first
             started = time.perf_counter()
             library = generate_library(size, seed=seed, out_dir=root / f"library-{size}")
             say(f"size {size}: generated {size} synthetic guidelines in {time.perf_counter() - started:.1f} s")
