@@ -172,9 +172,9 @@ def holds_disk_store(path: Path) -> bool:
 def release_disk_store(path: Path) -> None:
     """Let go of this process's read-only handle on ``path`` (closed once no graph uses it), so
     that the folder can be opened for writing: how a store found to hold no build gets built."""
-    held = _DISK_STORES.get(path.resolve())
-    if held is not None and held[1]:
-        del _DISK_STORES[path.resolve()]
+    key = path.resolve()
+    if key in _DISK_STORES and _DISK_STORES[key][1]:
+        del _DISK_STORES[key]
 
 
 def sibling(graph: Graph, name: URIRef) -> Graph:
