@@ -515,6 +515,18 @@ def open_built(kb_class, store: str | StoreSpec, library=None):
     return kb
 
 
+def build_notice(kb) -> str | None:
+    """What a reading command says when its persistent store held no build and was built just now:
+    a mistyped store path would otherwise answer, silently, from whatever library was given."""
+    spec = parse_store(kb.store)
+    if not spec.persistent or "open_s" in kb.timings:
+        return None
+    count = len(kb.documents)
+    return (f"note: {spec.where} held no build; built it from {kb.library.root} "
+            f"({count} guideline{'' if count == 1 else 's'}); "
+            "later commands open it without parsing")
+
+
 def _load_command(spec: StoreSpec, library) -> str:
     """The command that builds this store again from ``library``, as a user would type it."""
     import shlex

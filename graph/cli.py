@@ -37,9 +37,13 @@ def _emit(text: str, output: str | None, force: bool) -> None:
 
 
 def _load(args, *, validate: bool = True):
+    from .build import build_notice
     from .kb import KnowledgeBase
 
     kb = KnowledgeBase.load(args.library, store=args.store, validate=validate)
+    notice = build_notice(kb)
+    if notice:
+        print(notice, file=sys.stderr)
     # A store opened from a build carries its validation report: free to check, so say so.
     warning = kb.report.warning() if kb.report is not None and not validate else None
     if warning:

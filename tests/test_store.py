@@ -290,6 +290,21 @@ def test_load_builds_a_persistent_store_and_refuses_a_memory_one(tmp_path, capsy
     assert "persistent store" in capsys.readouterr().err
 
 
+def test_a_reading_command_says_when_it_built_the_store_it_was_pointed_at(tmp_path, capsys):
+    """A mistyped store path is built from the library given; the user is told, once."""
+    library = tmp_path / "ours"
+    shutil.copytree(Library.at(None).root, library)
+    (library / "autoimmune-tacrolimus-rebound.txt").unlink()
+    store = f"oxigraph:{tmp_path / 'typo.db'}"
+    assert main(["--library", str(library), "--store", store, "stats"]) == 0
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'typo.db'} held no build; built it from {library} (1 guideline)" in err
+    assert main(["--library", str(library), "--store", store, "stats"]) == 0
+    assert "held no build" not in capsys.readouterr().err
+    assert main(["--store", f"oxigraph:{tmp_path / 'loaded.db'}", "load", "--no-validate"]) == 0
+    assert "held no build" not in capsys.readouterr().err  # load says what it built in its own words
+
+
 def test_the_store_option_defaults_to_the_environment(monkeypatch, tmp_path):
     from graph.cli import build_parser
 
