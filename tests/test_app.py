@@ -380,3 +380,11 @@ def test_the_export_page_previews_one_pathway_of_a_large_library(many_library):
     at.selectbox[0].select_index(0).run()  # "all pathways"
     assert not at.get("iframe") and f"The library has {MANY_PATHWAYS} pathways" in at.info[-1].value
     assert [b.label for b in at.get("download_button")][:3] == ["DOT (Graphviz source)", "Mermaid", "Interactive HTML"]
+
+
+def test_the_app_says_in_its_terminal_when_it_built_the_store_it_was_given(tmp_path, monkeypatch, capsys):
+    """GUIDEGRAPH_STORE with a mistyped path builds a store there; the app's terminal says so."""
+    monkeypatch.setenv("GUIDEGRAPH_STORE", f"oxigraph:{tmp_path / 'typo.db'}")
+    at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT).run()
+    assert not at.exception
+    assert f"{tmp_path / 'typo.db'} held no build; built it from" in capsys.readouterr().err

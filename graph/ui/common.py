@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import streamlit as st
 
+from ..build import build_notice
 from ..conflicts import unit_findings
 from ..kb import KnowledgeBase
 from ..recommend import titles_of
@@ -24,7 +26,11 @@ def knowledge_base(library: str | None, store: str) -> KnowledgeBase:
     # Validation (SHACL and structural checks) takes about as long as loading; it runs when the
     # Conflicts and consistency page first asks for it (validation_report), so the first page opens
     # in half the time. CI validates the bundled library on every change.
-    return KnowledgeBase.load(library, store=store, validate=False)
+    kb = KnowledgeBase.load(library, store=store, validate=False)
+    notice = build_notice(kb)  # in the terminal that runs the app, as the CLI says it
+    if notice:
+        print(notice, file=sys.stderr)
+    return kb
 
 
 @st.cache_resource(show_spinner="Validating the library (SHACL shapes and structural checks)…")
