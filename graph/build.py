@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -378,35 +378,42 @@ def _parse_documents(library: Library, ids: list[str], lexicon: Lexicon, workers
 # ---------------------------------------------------------------- building and opening
 
 
-def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: ParsedLibrary | None = None):
+def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: ParsedLibrary | None = None,
+          progress: Callable[[str], None] | None = None):
     """Parse ``library`` and load it into ``store`` (emptied first); a persistent store gets its
-    manifest. Returns a KnowledgeBase whose ``timings`` say where the time went."""
+    manifest. Returns a KnowledgeBase whose ``timings`` say where the time went.
+
+    ``progress``: a function given one line as each phase starts (a build of 1,000 guidelines on
+    disk takes minutes; the user sees which part it is in)."""
     spec = parse_store(store)
     from .conflicts import conflict_triples, find_conflicts
 
     if spec.kind == "oxigraph":
         _is_store_folder(spec.path)  # refuses a file, or a folder of other files, before anything is written
 
-    hashes = current_files(parsed.library if parsed else Library.at(library)) if spec.persistent else {}
-    parsed = parsed or parse_library(library)
-    timings = {"parse_s": parsed.seconds}
+    timings: dict = {}
+    phase = _Phases(timings, progress)
+    lib = parsed.library if parsed else Library.at(library)
+    hashes = current_files(lib) if spec.persistent else {}
+    if parsed is None:
+        phase.say(f"parsing {len(lib.document_ids()):,} documents of {lib.root}")
+        parsed = parse_library(lib)
+    timings["parse_s"] = parsed.seconds
     graph = open_store(spec)
     if spec.persistent:
         clear_graph(sibling(graph, BUILD_GRAPH))  # the old manifest goes first: a half-done build is never "finished"
         if not clear_store(graph):  # on disk the whole folder, whatever layout an earlier version wrote
             clear_graph(graph)
-    started = time.perf_counter()
-    if spec.kind == "sparql":
-        # A server is loaded last, from a local stage where conflicts and validation are fast.
-        target, graph = graph, open_store("memory")
-    load_ntriples(graph, parsed.blocks)
-    flush(graph)
-    timings["store_load_s"] = time.perf_counter() - started
-    started = time.perf_counter()
-    conflicts = find_conflicts(graph)
-    conflict_block = ntriples(conflict_triples(conflicts))
-    load_ntriples(graph, [conflict_block])
-    timings["conflicts_s"] = time.perf_counter() - started
+    with phase("store_load_s", f"loading the triples into {'a local stage' if spec.kind == 'sparql' else spec.text}"):
+        if spec.kind == "sparql":
+            # A server is loaded last, from a local stage where conflicts and validation are fast.
+            target, graph = graph, open_store("memory")
+        load_ntriples(graph, parsed.blocks)
+        flush(graph)
+    with phase("conflicts_s", "finding conflicts between sources"):
+        conflicts = find_conflicts(graph)
+        conflict_block = ntriples(conflict_triples(conflicts))
+        load_ntriples(graph, [conflict_block])
     # N-Triples statements loaded: the store's own count (a COUNT over every triple) takes seconds
     # on a large store, and the sources repeat no triple but by accident.
     timings["triples"] = sum(block.count(b"\n") for block in parsed.blocks) + conflict_block.count(b"\n")
@@ -416,28 +423,23 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
     if spec.persistent:  # saved with the build: a large store then opens without reading every pathway's entry
         from .catalogue import Catalogue, catalogue_of
 
-        started = time.perf_counter()
-        # A server's build has its whole graph in memory here; an on-disk one reads a stage of its own.
-        catalogue = catalogue_of(kb) if spec.kind == "sparql" else Catalogue(decision_stage(parsed))
-        entry_index = catalogue.index()
-        timings["entry_index_s"] = time.perf_counter() - started
+        with phase("entry_index_s", "indexing the pathways' entry criteria"):
+            # A server's build has its whole graph in memory here; an on-disk one reads a stage of its own.
+            catalogue = catalogue_of(kb) if spec.kind == "sparql" else Catalogue(decision_stage(parsed))
+            entry_index = catalogue.index()
         # Saved too: a patient of whom little is known makes every pathway a candidate, and on a
         # large store building them all from the graph takes minutes of lookups.
-        started = time.perf_counter()
-        decision_graphs = saved_decision_graphs(catalogue)
-        timings["decision_graphs_s"] = time.perf_counter() - started
+        with phase("decision_graphs_s", "saving every pathway's decision graph"):
+            decision_graphs = saved_decision_graphs(catalogue)
         del catalogue
-        started = time.perf_counter()
-        start_nodes = start_nodes_json(graph)
-        timings["start_nodes_s"] = time.perf_counter() - started
+        with phase("start_nodes_s", "listing the explorer's start nodes"):
+            start_nodes = start_nodes_json(graph)
     if validate:
-        started = time.perf_counter()
-        kb.report = kb.validate()
-        timings["validate_s"] = time.perf_counter() - started
+        with phase("validate_s", "validating (SHACL shapes and structural checks)"):
+            kb.report = kb.validate()
     if spec.kind == "sparql":
-        started = time.perf_counter()
-        load_ntriples(target, parsed.blocks + [conflict_block])
-        timings["remote_load_s"] = time.perf_counter() - started
+        with phase("remote_load_s", f"uploading to {spec.where}"):
+            load_ntriples(target, parsed.blocks + [conflict_block])
         kb.graph = graph = target
         for stale in ("catalogue", "answers"):  # read from, or kept for, the local stage
             kb._cache.pop(stale, None)
@@ -460,11 +462,28 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
                              "server that allows updates?", where=spec.where)
         kb.build = manifest
         if spec.kind == "oxigraph":
-            started = time.perf_counter()
-            optimize(graph)
-            timings["optimize_s"] = time.perf_counter() - started
+            with phase("optimize_s", "compacting the store"):
+                optimize(graph)
     kb.timings = timings
     return kb
+
+
+class _Phases:
+    """Times a build's phases into ``timings`` and names each to ``progress`` as it starts."""
+
+    def __init__(self, timings: dict, progress: Callable[[str], None] | None):
+        self.timings, self.progress = timings, progress
+
+    def say(self, line: str) -> None:
+        if self.progress is not None:
+            self.progress(line)
+
+    @contextmanager
+    def __call__(self, key: str, line: str):
+        self.say(line)
+        started = time.perf_counter()
+        yield
+        self.timings[key] = time.perf_counter() - started
 
 
 def open_built(kb_class, store: str | StoreSpec, library=None):

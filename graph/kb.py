@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +72,7 @@ class KnowledgeBase:
         validate: bool = True,
         strict: bool = False,
         rebuild: bool = False,
+        progress: Callable[[str], None] | None = None,
     ) -> "KnowledgeBase":
         """Parse a library and merge it with the ontology, terminology and pathways.
 
@@ -86,6 +88,8 @@ class KnowledgeBase:
             store gives the report made when it was built).
         strict : raise :class:`ValidationFailed` when the library does not conform.
         rebuild : build a persistent store again even if it holds a build (``guidegraph load``).
+        progress : a function given one line as each phase of a build starts (parsing, loading,
+            conflicts, ..., validation); not called when a built store is opened.
 
         Examples
         --------
@@ -101,7 +105,7 @@ class KnowledgeBase:
         spec = parse_store(store)
         kb = open_built(cls, spec, library) if spec.persistent and not rebuild else None
         if kb is None:  # conflicts are found before validation, so the shapes check the gg:Conflict nodes
-            kb = build(cls, library, spec, validate=validate)
+            kb = build(cls, library, spec, validate=validate, progress=progress)
         if validate:
             if kb.report is None:  # a store built without validation
                 kb.report = kb.validate()

@@ -305,6 +305,36 @@ def test_a_reading_command_says_when_it_built_the_store_it_was_pointed_at(tmp_pa
     assert "held no build" not in capsys.readouterr().err  # load says what it built in its own words
 
 
+def test_a_build_names_each_phase_on_stderr_as_it_starts(tmp_path, capsys):
+    """A build of a large library takes minutes: the user sees which part it is in, in order;
+    stdout keeps the one summary line, and opening the store or a memory store says nothing."""
+    store = f"oxigraph:{tmp_path / 'kb.db'}"
+    assert main(["--store", store, "load"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("loaded 2 documents") and out.count("\n") == 1
+    phases = [line.removeprefix("building: ") for line in err.splitlines() if line.startswith("building: ")]
+    assert [phase.split()[0] for phase in phases] == [
+        "parsing", "loading", "finding", "indexing", "saving", "listing", "validating", "compacting"]
+    assert phases[0] == f"parsing 2 documents of {Library.at(None).root}"
+    assert phases[1] == f"loading the triples into {store}"
+    assert main(["--store", store, "stats"]) == 0
+    assert "building:" not in capsys.readouterr().err
+    assert main(["stats"]) == 0
+    assert "building:" not in capsys.readouterr().err
+
+
+def test_a_build_for_a_server_says_it_uploads_last(tmp_path, capsys):
+    server = OxigraphServer(tmp_path / "server")  # its own: the parity tests' server keeps its build
+    try:
+        assert main(["--store", f"sparql:{server.url}", "load", "--no-validate"]) == 0
+    finally:
+        server.stop()
+    phases = [line for line in capsys.readouterr().err.splitlines() if line.startswith("building: ")]
+    assert phases[1] == "building: loading the triples into a local stage"
+    assert phases[-1].startswith("building: uploading to ")
+    assert not any("validating" in line or "compacting" in line for line in phases)
+
+
 def test_the_store_option_defaults_to_the_environment(monkeypatch, tmp_path):
     from graph.cli import build_parser
 
