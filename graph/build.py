@@ -436,7 +436,7 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
             start_nodes = start_nodes_json(graph)
     if validate:
         with phase("validate_s", "validating (SHACL shapes and structural checks)"):
-            kb.report = kb.validate()
+            kb.report = kb.validate(progress=phase.say)
     if spec.kind == "sparql":
         with phase("remote_load_s", f"uploading to {spec.where}"):
             load_ntriples(target, parsed.blocks + [conflict_block])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from rdflib import Graph
@@ -142,16 +143,18 @@ class KnowledgeBase:
             self._cache["answers"] = None if is_remote(self.graph) else Answers()
         return self._cache["answers"]
 
-    def validate(self) -> Report:
+    def validate(self, progress: Callable[[str], None] | None = None) -> Report:
         """SHACL shapes and structural rules over the whole graph; the shapes part by part on
-        every core where the library's documents are here (see :mod:`graph.shacl_parts`)."""
+        every core where the library's documents are here (see :mod:`graph.shacl_parts`), saying
+        to ``progress`` how many documents are checked as the parts finish."""
         from .pathway import pathway_rules
         from .store import local_copy
 
         rules = [*library_checks(CHECKS_DIR), *pathway_rules(files=self.library.pathway_files())]
-        return validate_graph(local_copy(self.graph), shapes=read_turtle(SHAPES_FILE), rules=rules, shacl=self._shacl)
+        return validate_graph(local_copy(self.graph), shapes=read_turtle(SHAPES_FILE), rules=rules,
+                              shacl=partial(self._shacl, progress=progress))
 
-    def _shacl(self, data: Graph, shapes: Graph) -> list:
+    def _shacl(self, data: Graph, shapes: Graph, progress: Callable[[str], None] | None = None) -> list:
         from .build import PARALLEL_FROM
         from .shacl_parts import shacl_by_part
         from .store import is_remote
@@ -160,7 +163,7 @@ class KnowledgeBase:
         # In parts where that pays (the parse's threshold for workers) and the documents are here;
         # not on a SPARQL server, where each type the library part borrows would be a request.
         by_part = len(self.documents) >= PARALLEL_FROM and self.library.root.is_dir() and not is_remote(self.graph)
-        found = shacl_by_part(self, shapes) if by_part else None
+        found = shacl_by_part(self, shapes, progress=progress) if by_part else None
         return found if found is not None else shacl_findings(data, shapes)
 
     def recommend(self, facts: dict):

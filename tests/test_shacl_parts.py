@@ -58,6 +58,18 @@ def test_one_worker_and_two_find_the_same(flawed, shapes, whole):
     assert shacl_by_part(flawed, shapes, workers=1) == whole
 
 
+def test_the_parts_say_how_many_documents_are_checked_as_they_end(flawed, shapes, whole):
+    told: list[str] = []
+    assert shacl_by_part(flawed, shapes, workers=1, progress=told.append) == whole
+    total = len(flawed.documents)
+    assert told == [f"validated 25 of {total} documents", f"validated 50 of {total} documents",
+                    f"validated {total} of {total} documents"]
+    told.clear()
+    assert shacl_by_part(flawed, shapes, workers=2, progress=told.append) == whole  # parts end in any order
+    counts = [int(line.split()[1]) for line in told]
+    assert counts == sorted(set(counts)) and told[-1] == f"validated {total} of {total} documents"
+
+
 def test_a_triple_added_to_the_graph_by_hand_sends_validation_to_the_whole_graph(tmp_path, shapes):
     library = generate_library(PARALLEL_FROM, seed=2, out_dir=tmp_path / "lib").root
     kb = KnowledgeBase.load(library, validate=False)
@@ -75,7 +87,7 @@ def test_a_library_past_the_threshold_is_validated_in_parts(flawed, monkeypatch,
 
     calls = []
     real = parts.shacl_by_part
-    monkeypatch.setattr(parts, "shacl_by_part", lambda kb, shapes: calls.append(kb) or real(kb, shapes))
+    monkeypatch.setattr(parts, "shacl_by_part", lambda kb, shapes, **options: calls.append(kb) or real(kb, shapes, **options))
     report = flawed.validate()
     assert calls == [flawed]
     assert [f for f in report.findings if f.rule.endswith("Shape")] == [f for f in whole if f.rule.endswith("Shape")]
