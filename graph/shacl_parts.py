@@ -87,7 +87,7 @@ def shacl_by_part(kb, shapes: Graph, *, workers: int | None = None,
             with worker_pool(count) as pool:
                 futures = [pool.submit(_shared_document_part, batch) for batch in batches]
                 for future, batch in zip(futures, batches):  # told as each ends, while the library part runs
-                    future.add_done_callback(lambda done, n=len(batch): done.cancelled() or checked.add(n))
+                    future.add_done_callback(lambda done, n=len(batch): checked.add(n) if _succeeded(done) else None)
                 parts = [library_part(context)] + [future.result() for future in futures]
         finally:
             _SHARED = None
@@ -96,6 +96,11 @@ def shacl_by_part(kb, shapes: Graph, *, workers: int | None = None,
     if triples != len(kb.graph):
         return None
     return sorted(findings, key=finding_order)
+
+
+def _succeeded(future) -> bool:
+    """A part that ended with its findings (not cancelled by an interrupt, not failed)."""
+    return not future.cancelled() and future.exception() is None
 
 
 class _Checked:
