@@ -36,9 +36,9 @@ def _emit(text: str, output: str | None, force: bool) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def _building(line: str) -> None:
+def _progress_line(line: str) -> None:
     """A build's progress, on stderr: stdout keeps the command's own output."""
-    print(f"building: {line}", file=sys.stderr, flush=True)
+    print(f"progress: {line}", file=sys.stderr, flush=True)
 
 
 def _load(args, *, validate: bool = True):
@@ -48,7 +48,7 @@ def _load(args, *, validate: bool = True):
 
     # A memory store is built by every command (seconds for a hospital's library): no progress
     # lines there; a persistent store is built once and may take minutes.
-    progress = _building if parse_store(args.store).persistent else None
+    progress = _progress_line if parse_store(args.store).persistent else None
     kb = KnowledgeBase.load(args.library, store=args.store, validate=validate, progress=progress)
     notice = build_notice(kb)
     if notice:
@@ -235,7 +235,7 @@ def cmd_load(args) -> int:
         raise InputError("`load` builds a persistent store: give --store oxigraph:PATH or --store sparql:URL "
                          "(a memory store is built by every command)")
     kb = KnowledgeBase.load(args.library, store=args.store, validate=not args.no_validate, rebuild=True,
-                            progress=_building)
+                            progress=_progress_line)
     print(load_summary(kb))
     if kb.report is not None and not kb.report.conforms:
         print(kb.report.text(), file=sys.stderr)

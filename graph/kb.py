@@ -90,7 +90,8 @@ class KnowledgeBase:
         strict : raise :class:`ValidationFailed` when the library does not conform.
         rebuild : build a persistent store again even if it holds a build (``guidegraph load``).
         progress : a function given one line as each phase of a build starts (parsing, loading,
-            conflicts, ..., validation); not called when a built store is opened.
+            conflicts, ..., validation) and as validation goes (documents checked, also when an
+            opened store built without it is validated now).
 
         Examples
         --------
@@ -109,7 +110,7 @@ class KnowledgeBase:
             kb = build(cls, library, spec, validate=validate, progress=progress)
         if validate:
             if kb.report is None:  # a store built without validation
-                kb.report = kb.validate()
+                kb.report = kb.validate(progress=progress)
             if strict and not kb.report.conforms:
                 raise ValidationFailed(kb.report.text().splitlines()[1])
         return kb

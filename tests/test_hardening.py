@@ -52,7 +52,7 @@ def assert_one_line_error(code, out, err, expected_code, *words):
     assert code == expected_code, err
     assert out == ""
     assert "Traceback" not in err
-    err = "".join(line for line in err.splitlines(keepends=True) if not line.startswith("building: "))
+    err = "".join(line for line in err.splitlines(keepends=True) if not line.startswith("progress: "))
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith("guidegraph: error: ")
     for word in words:

@@ -312,15 +312,30 @@ def test_a_build_names_each_phase_on_stderr_as_it_starts(tmp_path, capsys):
     assert main(["--store", store, "load"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("loaded 2 documents") and out.count("\n") == 1
-    phases = [line.removeprefix("building: ") for line in err.splitlines() if line.startswith("building: ")]
+    phases = [line.removeprefix("progress: ") for line in err.splitlines() if line.startswith("progress: ")]
     assert [phase.split()[0] for phase in phases] == [
         "parsing", "loading", "finding", "indexing", "saving", "listing", "validating", "compacting"]
     assert phases[0] == f"parsing 2 documents of {Library.at(None).root}"
     assert phases[1] == f"loading the triples into {store}"
     assert main(["--store", store, "stats"]) == 0
-    assert "building:" not in capsys.readouterr().err
+    assert "progress:" not in capsys.readouterr().err
     assert main(["stats"]) == 0
-    assert "building:" not in capsys.readouterr().err
+    assert "progress:" not in capsys.readouterr().err
+
+
+def test_validating_a_store_built_without_it_reports_its_progress(tmp_path, monkeypatch, capsys):
+    store = f"oxigraph:{tmp_path / 'kb.db'}"
+    assert main(["--store", store, "load", "--no-validate"]) == 0
+    real = KnowledgeBase.validate
+
+    def validate(kb, progress=None):  # the seeds are too few for parts: say what parts would say
+        progress("validated 2 of 2 documents")
+        return real(kb, progress=progress)
+
+    monkeypatch.setattr(KnowledgeBase, "validate", validate)
+    capsys.readouterr()
+    assert main(["--store", store, "validate"]) == 0
+    assert capsys.readouterr().err.splitlines() == ["progress: validated 2 of 2 documents"]
 
 
 def test_a_build_for_a_server_says_it_uploads_last(tmp_path, capsys):
@@ -329,9 +344,9 @@ def test_a_build_for_a_server_says_it_uploads_last(tmp_path, capsys):
         assert main(["--store", f"sparql:{server.url}", "load", "--no-validate"]) == 0
     finally:
         server.stop()
-    phases = [line for line in capsys.readouterr().err.splitlines() if line.startswith("building: ")]
-    assert phases[1] == "building: loading the triples into a local stage"
-    assert phases[-1].startswith("building: uploading to ")
+    phases = [line for line in capsys.readouterr().err.splitlines() if line.startswith("progress: ")]
+    assert phases[1] == "progress: loading the triples into a local stage"
+    assert phases[-1].startswith("progress: uploading to ")
     assert not any("validating" in line or "compacting" in line for line in phases)
 
 
