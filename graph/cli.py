@@ -1,7 +1,8 @@
 """The `guidegraph` command: a thin layer over the package's functions.
 
 Exit codes: 0 success, 1 the checked thing is wrong (validation fails), 2 bad input or usage,
-3 an internal error (a bug). Errors are one line on stderr, never a traceback.
+3 an internal error (a bug), 130 stopped by Ctrl-C, 143 stopped by SIGTERM. Errors are one line
+on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .errors import GuideGraphError, InputError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXIT_INTERNAL = 3  # a bug in guidegraph, reported in one line
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + the signal's number, as shells report it
 
 
 class _Parser(argparse.ArgumentParser):
@@ -389,17 +391,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM (``kill PID``), raised where the command is so it ends as Ctrl-C does: worker
+    processes stopped with it, no half-written file, instead of workers left running forever."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `guidegraph` console script."""
+    import signal
+    import threading
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
+    try:
+        return _run(argv)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return args.run(args)
+    except Terminated:
+        print("guidegraph: stopped (SIGTERM)", file=sys.stderr)
+        return EXIT_TERMINATED
     except GuideGraphError as error:
         print(f"guidegraph: error: {_one_line(error)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("guidegraph: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except OSError as error:

@@ -39,7 +39,7 @@ def _exit_code_table() -> dict[int, str]:
 
 
 def test_every_exit_code_is_in_the_readme():
-    used = {cli.EXIT_OK, cli.EXIT_INVALID, cli.EXIT_USAGE, cli.EXIT_INTERNAL}
+    used = {cli.EXIT_OK, cli.EXIT_INVALID, cli.EXIT_USAGE, cli.EXIT_INTERNAL, cli.EXIT_INTERRUPTED, cli.EXIT_TERMINATED}
     used |= {cls.exit_code for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.GuideGraphError)}
     table = _exit_code_table()
     assert set(table) == used, f"README exit codes {sorted(table)}, the CLI uses {sorted(used)}"
