@@ -438,7 +438,7 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
         with phase("validate_s", "validating (SHACL shapes and structural checks)"):
             kb.report = kb.validate(progress=phase.say)
     if spec.kind == "sparql":
-        with phase("remote_load_s", f"uploading to {spec.where}"):
+        with phase("remote_load_s", f"uploading to {spec.update_url}"):
             load_ntriples(target, parsed.blocks + [conflict_block])
         kb.graph = graph = target
         for stale in ("catalogue", "answers"):  # read from, or kept for, the local stage

@@ -346,7 +346,7 @@ def test_a_build_for_a_server_says_it_uploads_last(tmp_path, capsys):
         server.stop()
     phases = [line for line in capsys.readouterr().err.splitlines() if line.startswith("progress: ")]
     assert phases[1] == "progress: loading the triples into a local stage"
-    assert phases[-1].startswith("progress: uploading to ")
+    assert phases[-1] == f"progress: uploading to {server.url}/update"  # SPARQL Update, not the query URL
     assert not any("validating" in line or "compacting" in line for line in phases)
 
 
