@@ -61,8 +61,8 @@ def shacl_by_part(kb, shapes: Graph, *, workers: int | None = None,
     ``kb`` must be able to give every document (``kb.documents``): a library built or opened in
     this process whose folder is here. ``workers``: processes (default as for parsing: one per CPU
     from ``graph.build.PARALLEL_FROM`` documents on; ``GUIDEGRAPH_WORKERS`` overrides).
-    ``progress``: given a line
-    each time about a tenth more of the documents are checked (minutes at 1,000 guidelines).
+    ``progress``: given a line each time about a tenth more of the documents are checked (minutes
+    at 1,000 guidelines).
     """
     global _SHARED
     from .build import worker_count, worker_pool
