@@ -123,3 +123,48 @@ def try_to_connect_beyond_this_machine() -> None:
             s.connect(("192.0.2.1", 9))
         except OSError:
             pass
+
+
+# ---------------------------------------------------------------- processes a command leaves
+
+
+def processes_naming(marker) -> list[str]:
+    """Processes whose command line holds ``marker`` (read by a child: /proc is outside the audit)."""
+    import subprocess
+    import sys
+
+    code = ("import os, sys\n"
+            "for pid in filter(str.isdigit, os.listdir('/proc')):\n"
+            "    try: line = open(f'/proc/{pid}/cmdline', 'rb').read()\n"
+            "    except OSError: continue\n"
+            "    if sys.argv[1].encode() in line and int(pid) != os.getpid(): print(pid)\n")
+    found = subprocess.run([sys.executable, "-c", code, str(marker)], capture_output=True, text=True, check=True)
+    return found.stdout.split()
+
+
+def wait_for_processes(marker, count: int, command, why: str, timeout_s: float = 120) -> None:
+    """Wait until ``count`` processes name ``marker`` while ``command`` (a Popen) still runs."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while len(processes_naming(marker)) < count:
+        assert command.poll() is None and time.monotonic() < deadline, why
+        time.sleep(0.02)
+
+
+def processes_left(marker, grace_s: float = 10) -> list[str]:
+    """The processes still naming ``marker`` after up to ``grace_s`` seconds for them to end."""
+    import time
+
+    deadline = time.monotonic() + grace_s
+    while processes_naming(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return processes_naming(marker)
+
+
+def kill_processes_naming(marker) -> None:
+    import os
+    import signal
+
+    for pid in processes_naming(marker):
+        os.kill(int(pid), signal.SIGKILL)

@@ -8,13 +8,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from graph.bench import JSON_KEYS, bench_patients, check_targets, format_table
 from graph.cli import main
+from tests.helpers import kill_processes_naming, processes_left, wait_for_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -158,17 +158,6 @@ def test_a_failed_measurement_is_shown_and_fails_the_run(capsys, tmp_path):
     assert rows[1]["error"] and rows[1]["load_s"] is None
 
 
-def _processes_naming(marker) -> list[str]:
-    """Processes whose command line holds ``marker`` (read by a child: /proc is outside the audit)."""
-    code = ("import os, sys\n"
-            "for pid in filter(str.isdigit, os.listdir('/proc')):\n"
-            "    try: line = open(f'/proc/{pid}/cmdline', 'rb').read()\n"
-            "    except OSError: continue\n"
-            "    if sys.argv[1].encode() in line and int(pid) != os.getpid(): print(pid)\n")
-    found = subprocess.run([sys.executable, "-c", code, str(marker)], capture_output=True, text=True, check=True)
-    return found.stdout.split()
-
-
 def test_an_interrupted_run_leaves_no_process_behind(tmp_path):
     """Ctrl-C reaches the terminal's whole foreground group. Before, the measuring process died
     with it and the parsing workers its build had forked were left running."""
@@ -177,16 +166,10 @@ def test_an_interrupted_run_leaves_no_process_behind(tmp_path):
                               "--work", str(work)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while len(_processes_naming(work)) < 3:  # the benchmark, its measuring job, a parsing worker
-            assert bench.poll() is None and time.monotonic() < deadline, "the build never parsed in parallel"
-            time.sleep(0.02)
+        # the benchmark, its measuring job, a parsing worker
+        wait_for_processes(work, 3, bench, "the build never parsed in parallel")
         os.killpg(bench.pid, signal.SIGINT)
         assert bench.wait(timeout=60) == 130
-        deadline = time.monotonic() + 10
-        while _processes_naming(work) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _processes_naming(work) == []
+        assert processes_left(work) == []
     finally:
-        for pid in _processes_naming(work):
-            os.kill(int(pid), signal.SIGKILL)
+        kill_processes_naming(work)

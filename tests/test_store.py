@@ -357,30 +357,23 @@ def test_kill_stops_a_load_with_its_workers(tmp_path):
     import signal
     import subprocess
     import sys
-    import time
 
     from graph.synthetic import generate_library
-    from tests.test_bench import _processes_naming
+    from tests.helpers import kill_processes_naming, processes_left, wait_for_processes
 
     library = generate_library(60, seed=3, out_dir=tmp_path / "lib").root
     load = subprocess.Popen([sys.executable, "-m", "graph.cli", "--library", str(library), "--store",
                              f"oxigraph:{tmp_path / 'kb.db'}", "load"], cwd=Path(__file__).resolve().parent.parent,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while len(_processes_naming(library)) < 2:  # the command and a worker it forked
-            assert load.poll() is None and time.monotonic() < deadline, "the load never worked in parallel"
-            time.sleep(0.02)
+        # the command and a worker it forked
+        wait_for_processes(library, 2, load, "the load never worked in parallel")
         os.kill(load.pid, signal.SIGTERM)
         assert load.wait(timeout=60) == 143
         assert load.stderr.read().decode().splitlines()[-1] == "guidegraph: stopped (SIGTERM)"
-        deadline = time.monotonic() + 10
-        while _processes_naming(library) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _processes_naming(library) == []
+        assert processes_left(library) == []
     finally:
-        for pid in _processes_naming(library):
-            os.kill(int(pid), signal.SIGKILL)
+        kill_processes_naming(library)
 
 
 def test_the_store_option_defaults_to_the_environment(monkeypatch, tmp_path):
