@@ -417,7 +417,7 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
     # N-Triples statements loaded: the store's own count (a COUNT over every triple) takes seconds
     # on a large store, and the sources repeat no triple but by accident.
     timings["triples"] = sum(block.count(b"\n") for block in parsed.blocks) + conflict_block.count(b"\n")
-    kb = kb_class(graph=graph, library=parsed.library, lexicon=parsed.lexicon, documents=parsed.documents, store=spec.text)
+    kb = kb_class(graph=graph, library=parsed.library, lexicon=parsed.lexicon, documents=parsed.documents, store=spec.shown)
     kb.conflicts = conflicts
     entry_index = None
     if spec.persistent:  # saved with the build: a large store then opens without reading every pathway's entry
@@ -525,7 +525,7 @@ def open_built(kb_class, store: str | StoreSpec, library=None):
         lib = Library(root)  # the library folder is not here: the graph is served as built
         lexicon = Lexicon.from_graph(graph)
     kb = kb_class(graph=graph, library=lib, lexicon=lexicon, documents=LazyDocuments(lib, manifest.documents, lexicon),
-                  store=spec.text)
+                  store=spec.shown)
     kb.conflicts = LazyList(manifest.conflict_list)
     if manifest.report is not None:
         kb.report = Report(tuple(Finding(**f) for f in manifest.report["findings"]))
@@ -553,7 +553,7 @@ def _load_command(spec: StoreSpec, library) -> str:
     bundled = DEFAULT_LIBRARY.resolve()
     folder = Path(library).expanduser().resolve() if library else bundled
     with_library = "" if folder == bundled else f" --library {shlex.quote(str(folder))}"
-    return f"guidegraph{with_library} --store {shlex.quote(spec.text)} load"
+    return f"guidegraph{with_library} --store {shlex.quote(spec.shown)} load"
 
 
 def _is_store_folder(path: Path) -> bool:

@@ -36,7 +36,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -76,6 +76,12 @@ class StoreSpec:
     path: Path | None = None
     query_url: str | None = None
     update_url: str | None = None
+    auth: tuple[str, str] | None = field(default=None, repr=False)  # HTTP Basic, from user:password@ in the URL
+
+    @property
+    def shown(self) -> str:
+        """The spec as messages show it: never the password."""
+        return masked(self.text)
 
     @property
     def persistent(self) -> bool:
@@ -88,7 +94,7 @@ class StoreSpec:
 
 
 def parse_store(spec: str | StoreSpec) -> StoreSpec:
-    """Read a store spec; an unknown one lists the kinds there are."""
+    """Read a store spec; an unknown one lists the kinds there are, a malformed URL says what is wrong."""
     if isinstance(spec, StoreSpec):
         return spec
     text = (spec or "memory").strip()
@@ -99,15 +105,51 @@ def parse_store(spec: str | StoreSpec) -> StoreSpec:
         return StoreSpec(text, "oxigraph", path=Path(rest).expanduser())
     if kind == "sparql" and rest:
         url, _, options = rest.partition("#")
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InputError(f"store {text!r}: give the server's http(s) URL, e.g. sparql:http://127.0.0.1:7878")
+        query_url, auth = _server_url(url, text)
         update = dict(urllib.parse.parse_qsl(options)).get("update")
-        if parts.path in ("", "/"):  # a bare server address: Oxigraph server's endpoints
-            base = url.rstrip("/")
-            return StoreSpec(text, "sparql", query_url=f"{base}/query", update_url=update or f"{base}/update")
-        return StoreSpec(text, "sparql", query_url=url, update_url=update or url)
-    raise InputError(f"unknown store {text!r}; use one of: {', '.join(STORE_KINDS)}")
+        update_url, update_auth = _server_url(update, text, "update ") if update else (None, None)
+        if urllib.parse.urlsplit(query_url).path in ("", "/"):  # a bare server address: Oxigraph server's endpoints
+            base = query_url.rstrip("/")
+            query_url, update_url = f"{base}/query", update_url or f"{base}/update"
+        return StoreSpec(text, "sparql", query_url=query_url, update_url=update_url or query_url,
+                         auth=auth or update_auth)
+    raise InputError(f"unknown store {masked(text)!r}; use one of: {', '.join(STORE_KINDS)}")
+
+
+def _server_url(url: str, text: str, role: str = "") -> tuple[str, tuple[str, str] | None]:
+    """A server URL without its ``user:password@`` part (sent as HTTP Basic authentication instead),
+    and that user and password; a URL the HTTP client cannot use is refused here, not mid-load.
+
+    >>> _server_url("http://me:s3cret@h:7200/kb", "sparql:...")
+    ('http://h:7200/kb', ('me', 's3cret'))
+    """
+    shown = f"store {masked(text)!r}"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - reading it checks it: "Port could not be cast to integer value"
+    except ValueError as error:
+        raise InputError(f"{shown}: the {role}URL is not valid: {error}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"{shown}: give the server's http(s) {role}URL, e.g. sparql:http://127.0.0.1:7878")
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        raise InputError(f"{shown}: the {role}URL contains a space; write it as %20")
+    auth = None
+    if parts.username is not None:
+        auth = (urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or ""))
+    netloc = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc)), auth
+
+
+_PASSWORD = re.compile(r"(//[^/@:#?]*:)[^/@#?]*@")
+
+
+def masked(text: str) -> str:
+    """A store spec as it may be shown: a password in it becomes ``***``.
+
+    >>> masked("sparql:http://me:s3cret@h:7200/kb")
+    'sparql:http://me:***@h:7200/kb'
+    """
+    return _PASSWORD.sub(r"\1***@", text)
 
 
 def open_store(spec: str | StoreSpec = "memory", *, read_only: bool = False, name: URIRef = KB_GRAPH) -> Graph:
@@ -129,7 +171,7 @@ def open_store(spec: str | StoreSpec = "memory", *, read_only: bool = False, nam
         identifier = DATASET_DEFAULT_GRAPH_ID if name == KB_GRAPH else name
         graph = Graph(store=_disk_store(spec.path, read_only=read_only), identifier=identifier)
     else:
-        graph = Graph(store=RemoteStore(spec.query_url, spec.update_url), identifier=name)
+        graph = Graph(store=RemoteStore(spec.query_url, spec.update_url, auth=spec.auth), identifier=name)
     bind_prefixes(graph)
     return graph
 
@@ -509,13 +551,21 @@ def _plain_text(body: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", body)).split())
 
 
+def _basic_authorization(auth: tuple[str, str]) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode("utf-8")).decode("ascii")
+
+
 class RemoteStore(SPARQLUpdateStore):
     """rdflib's SPARQL store with a stricter HTTP client: POSTed queries (long ones fit), a
     timeout, errors that say what the server answered, and bulk ``post_update`` for loading."""
 
-    def __init__(self, query_url: str, update_url: str, *, timeout_s: float = REMOTE_TIMEOUT_S):
-        super().__init__(query_endpoint=query_url, update_endpoint=update_url, method="POST", autocommit=True)
+    def __init__(self, query_url: str, update_url: str, *, timeout_s: float = REMOTE_TIMEOUT_S,
+                 auth: tuple[str, str] | None = None):
+        super().__init__(query_endpoint=query_url, update_endpoint=update_url, method="POST", autocommit=True, auth=auth)
         self.timeout_s = timeout_s
+        self._authorization = _basic_authorization(auth) if auth else None
 
     def _query(self, query: str, default_graph: str | None = None, named_graph: str | None = None) -> Result:
         self._queries += 1
@@ -554,7 +604,10 @@ class RemoteStore(SPARQLUpdateStore):
             return response.read()
 
     def _open(self, url: str, data: bytes, content_type: str, accept: str):
-        request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type, "Accept": accept})
+        headers = {"Content-Type": content_type, "Accept": accept}
+        if self._authorization:
+            headers["Authorization"] = self._authorization
+        request = urllib.request.Request(url, data=data, headers=headers)
         try:
             return urllib.request.urlopen(request, timeout=self.timeout_s)
         except urllib.error.HTTPError as error:

@@ -4,7 +4,10 @@ store that opens without parsing the library and notices when the library change
 
 from __future__ import annotations
 
+import base64
+import http.server
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -76,6 +79,50 @@ def test_an_unreachable_server_is_one_clear_error(capsys):
     assert code == 2
     assert "cannot reach the SPARQL server" in capsys.readouterr().err
 
+
+
+@pytest.mark.parametrize("url, says", [
+    ("http://127.0.0.1:abc/kb", "not valid: Port could not be cast"),
+    ("http://[::1/kb", "not valid: Invalid IPv6 URL"),
+    ("http://127.0.0.1:99999/kb", "not valid: Port out of range"),
+    ("http://127.0.0.1:7878/my kb", "contains a space"),
+    ("http://127.0.0.1:7878/kb#update=notaurl", "http(s) update URL"),
+    ("http://127.0.0.1:7878/kb#update=ftp://h/u", "http(s) update URL"),
+])
+def test_a_malformed_server_url_is_a_usage_error_before_anything_is_sent(capsys, url, says):
+    assert main(["--store", f"sparql:{url}", "stats"]) == 2
+    err = capsys.readouterr().err
+    assert says in err and len(err.strip().splitlines()) == 1
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """A server that refuses everyone, noting the Authorization header it was sent."""
+
+    seen: list[str | None] = []
+
+    def do_POST(self):  # noqa: N802 - http.server's hook
+        self.seen.append(self.headers.get("Authorization"))
+        self.send_response(401)
+        self.end_headers()
+        self.wfile.write(b"wrong password")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_user_and_password_in_the_url_go_as_basic_authentication_and_are_never_shown(capsys):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        spec = f"sparql:http://me:s3cret@127.0.0.1:{server.server_port}/kb"
+        assert main(["--store", spec, "stats"]) == 2
+    finally:
+        server.shutdown()
+    assert _Recorder.seen and _Recorder.seen[0] == "Basic " + base64.b64encode(b"me:s3cret").decode()
+    err = capsys.readouterr().err
+    assert "HTTP 401: wrong password" in err and f"127.0.0.1:{server.server_port}/kb" in err
+    assert "s3cret" not in err
+    assert parse_store(spec).shown == f"sparql:http://me:***@127.0.0.1:{server.server_port}/kb"
 
 # ---------------------------------------------------------------- parity
 
