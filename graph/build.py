@@ -182,14 +182,27 @@ SELECT ?folder ?version ?triples ?built ?files ?conflicts ?report ?entryIndex WH
 
 
 def read_manifest(graph) -> LibraryBuild | None:
-    """The manifest of the store under ``graph``, or None when it holds no finished build."""
+    """The manifest of the store under ``graph``, or None when it holds no finished build.
+
+    Raises
+    ------
+    InputError : the manifest is there but cannot be read (written by hand, or damaged).
+    """
     manifest = sibling(graph, BUILD_GRAPH)
     versions = _select(manifest, _VERSION_QUERY)
     if not versions:
         return None
-    if int(versions[0]["version"]) != FORMAT_VERSION:  # another layout: say so rather than misread it
-        return LibraryBuild("", {}, (), 0, "", format_version=int(versions[0]["version"]))
-    row = _select(manifest, _MANIFEST_QUERY)[0]
+    try:
+        return _manifest_from(versions[0]["version"], lambda: _select(manifest, _MANIFEST_QUERY))
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        # json.JSONDecodeError is a ValueError; a missing or malformed field surfaces as one of these.
+        raise InputError(f"the store's build manifest cannot be read ({type(error).__name__}: {error})") from None
+
+
+def _manifest_from(version: str, rows) -> LibraryBuild:
+    if int(version) != FORMAT_VERSION:  # another layout: say so rather than misread it
+        return LibraryBuild("", {}, (), 0, "", format_version=int(version))
+    row = rows()[0]
     inputs = json.loads(row["files"])
     return LibraryBuild(
         library=row["folder"],
@@ -503,7 +516,11 @@ def open_built(kb_class, store: str | StoreSpec, library=None):
         return None
     opened_here = spec.kind == "oxigraph" and not holds_disk_store(spec.path)
     graph = open_store(spec, read_only=spec.kind == "oxigraph")
-    manifest = read_manifest(graph)
+    try:
+        manifest = read_manifest(graph)
+    except InputError as error:
+        raise InputError(f"{error.message}; run `{_load_command(spec, library)}` to build it again",
+                         where=spec.where) from None
     if manifest is None:  # nothing loaded, or a load stopped half-way: the caller builds it
         if opened_here:
             del graph

@@ -541,6 +541,22 @@ def _streamed_result(response, fmt, url: str) -> Result:
     return result
 
 
+_PROLOGUE_AND_FORM = re.compile(
+    r"(?:\s+|#[^\n]*|PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s+<[^>]*>)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+def query_form(query: str) -> str | None:
+    """The form of a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE), read after its prologue.
+
+    >>> query_form("PREFIX gg: <https://w3id.org/guidegraph/ontology#>  # the vocabulary\\nselect * {}")
+    'SELECT'
+    >>> query_form("INSERT DATA {}") is None
+    True
+    """
+    found = _PROLOGUE_AND_FORM.match(query)
+    return found[1].upper() if found else None
+
+
 def _plain_text(body: str) -> str:
     """A server's error page as one line of its words (an HTML page without its markup).
 
@@ -574,11 +590,17 @@ class RemoteStore(SPARQLUpdateStore):
         accept = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, application/sparql-results+xml;q=0.5"
         response = self._open(url, query.encode("utf-8"), "application/sparql-query", accept)
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        form = query_form(query)
+        graph_answer = content_type in ("application/n-triples", "text/turtle")
+        if form is not None and graph_answer != (form in ("CONSTRUCT", "DESCRIBE")):
+            response.close()
+            raise InputError(f"the SPARQL server answered {content_type or 'without a content type'} to a {form} query, "
+                             "not valid results: is this a SPARQL query endpoint?", where=url)
         if content_type in _STREAMED:
             return _streamed_result(response, _STREAMED[content_type], url)
         with response:
             body = response.read()
-        if content_type in ("application/n-triples", "text/turtle"):
+        if graph_answer:
             import pyoxigraph as ox
 
             from .sparql import from_ox

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rdflib import RDF
 
 from graph.bench import OxigraphServer
 from graph.build import LazyDocuments
@@ -123,6 +124,49 @@ def test_a_user_and_password_in_the_url_go_as_basic_authentication_and_are_never
     assert "HTTP 401: wrong password" in err and f"127.0.0.1:{server.server_port}/kb" in err
     assert "s3cret" not in err
     assert parse_store(spec).shown == f"sparql:http://me:***@127.0.0.1:{server.server_port}/kb"
+
+
+class _GraphEverywhere(http.server.BaseHTTPRequestHandler):
+    """A server that answers every request with one triple in N-Triples: not what a SELECT asks for."""
+
+    def do_POST(self):  # noqa: N802 - http.server's hook
+        self.send_response(200)
+        self.send_header("Content-Type", "application/n-triples")
+        self.end_headers()
+        self.wfile.write(b"<urn:a> <urn:b> <urn:c> .\n")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_server_answering_a_select_with_a_graph_is_refused_as_not_results(capsys):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _GraphEverywhere)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert main(["--store", f"sparql:http://127.0.0.1:{server.server_port}/kb", "stats"]) == 2
+    finally:
+        server.shutdown()
+    err = capsys.readouterr().err
+    assert "answered application/n-triples to a SELECT query, not valid results" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_damaged_build_manifest_is_refused_with_the_command_that_rebuilds(tmp_path, capsys):
+    import pyoxigraph as ox
+
+    from graph.store import BUILD_GRAPH
+
+    path = tmp_path / "kb.db"
+    store = ox.Store(str(path))
+    build, graph = ox.NamedNode("urn:build"), ox.NamedNode(str(BUILD_GRAPH))
+    store.add(ox.Quad(build, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(GG.LibraryBuild)), graph))
+    store.add(ox.Quad(build, ox.NamedNode(str(GG.formatVersion)), ox.Literal("abc"), graph))
+    store.flush()
+    del store
+    assert main(["--store", f"oxigraph:{path}", "stats"]) == 2
+    err = capsys.readouterr().err
+    assert "build manifest cannot be read (ValueError" in err and f"--store oxigraph:{path} load" in err
+    assert len(err.strip().splitlines()) == 1
 
 # ---------------------------------------------------------------- parity
 
