@@ -38,6 +38,13 @@ def _emit(text: str, output: str | None, force: bool) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def _port(text: str) -> int:
+    """argparse type of ``--port``: a TCP port number, 0 for any free one."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return int(text)
+
+
 def _progress_line(line: str) -> None:
     """A build's progress, on stderr: stdout keeps the command's own output."""
     print(f"progress: {line}", file=sys.stderr, flush=True)
@@ -217,14 +224,15 @@ def cmd_sparql(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .server import serve
+    from .server import listening_socket, serve
     from .sparql import DEFAULT_GUARDRAILS, Guardrails
 
     guardrails = Guardrails(
         timeout_ms=DEFAULT_GUARDRAILS.timeout_ms if args.timeout_ms is None else args.timeout_ms,
         max_rows=DEFAULT_GUARDRAILS.max_rows if args.max_rows is None else args.max_rows,
     )
-    serve(_load(args, validate=False), host=args.host, port=args.port, guardrails=guardrails)
+    sock = listening_socket(args.host, args.port)  # before loading: a busy port is said at once
+    serve(_load(args, validate=False), host=args.host, port=args.port, guardrails=guardrails, sock=sock)
     return EXIT_OK
 
 
@@ -314,7 +322,8 @@ def _add_sparql_commands(commands) -> None:
 
     p = commands.add_parser("serve", help="read-only SPARQL 1.1 Protocol endpoint (default http://127.0.0.1:7878/sparql)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=7878, help="port (default 7878)")
+    p.add_argument("--port", type=_port, default=7878,
+                   help="port (default 7878; 0: any free port, announced on stderr)")
     p.add_argument("--timeout-ms", type=int, help=f"time limit per query (default {DEFAULT_TIMEOUT_MS})")
     p.add_argument("--max-rows", type=int, help=f"row cap per query (default {DEFAULT_MAX_ROWS})")
     p.set_defaults(run=cmd_serve)

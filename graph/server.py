@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import ipaddress
 import os
+import socket
 import sys
 import threading
 from urllib.parse import parse_qs, quote
@@ -182,16 +183,36 @@ def create_app(
     return app
 
 
+def listening_socket(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> socket.socket:
+    """The endpoint's socket, bound before the knowledge graph is loaded and the address announced:
+    a busy port or an unknown host is one line at once, not uvicorn's log after a long build."""
+    if not 0 <= port <= 65535:
+        raise InputError(f"port {port} is not between 0 and 65535")
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family)
+    except socket.gaierror as error:  # an unknown host name
+        raise InputError(f"cannot listen on {host}: {error.strerror}") from None
+    except OSError as error:  # create_server adds "(while attempting to bind ...)": the address is said here
+        raise InputError(f"cannot listen on {host} port {port}: {os.strerror(error.errno) if error.errno else error}") from None
+
+
 def serve(
-    kb, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, guardrails: Guardrails = DEFAULT_GUARDRAILS
+    kb, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, guardrails: Guardrails = DEFAULT_GUARDRAILS,
+    sock: socket.socket | None = None,
 ) -> None:
-    """Serve ``kb`` until interrupted."""
+    """Serve ``kb`` until interrupted, on ``sock`` if given (see :func:`listening_socket`), else on a
+    socket bound to ``host`` and ``port`` (port 0: any free port, announced)."""
     import uvicorn
 
+    sock = sock if sock is not None else listening_socket(host, port)
+    port = sock.getsockname()[1]
     if not _is_loopback(host):
         print(f"warning: listening on {host}: anyone who can reach this machine can query the graph", file=sys.stderr)
-    print(f"guidegraph: read-only SPARQL endpoint at http://{host}:{port}/sparql (Ctrl-C stops)", file=sys.stderr)
-    uvicorn.run(create_app(kb, guardrails), host=host, port=port, log_level="warning")
+    shown = f"[{host}]" if ":" in host else host
+    print(f"guidegraph: read-only SPARQL endpoint at http://{shown}:{port}/sparql (Ctrl-C stops)", file=sys.stderr)
+    server = uvicorn.Server(uvicorn.Config(create_app(kb, guardrails), log_level="warning"))
+    server.run(sockets=[sock])
 
 
 # ---------------------------------------------------------------- protocol details

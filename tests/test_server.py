@@ -273,7 +273,37 @@ def test_serve_binds_to_this_machine_by_default(monkeypatch):
     calls = []
     monkeypatch.setattr("graph.server.serve", lambda kb, **options: calls.append(options))
     monkeypatch.setattr(cli, "_load", lambda args, validate=True: "kb")
+    monkeypatch.setattr("graph.server.listening_socket", lambda host, port: None)  # 7878 may be taken here
     assert cli.main(["serve", "--timeout-ms", "700"]) == 0
     (options,) = calls
     assert (options["host"], options["port"]) == (DEFAULT_HOST, DEFAULT_PORT) == ("127.0.0.1", 7878)
     assert options["guardrails"] == Guardrails(timeout_ms=700, max_rows=1000)
+
+
+def test_a_busy_port_is_one_line_before_the_library_is_loaded(monkeypatch, capsys):
+    loaded = []
+    monkeypatch.setattr(cli, "_load", lambda args, validate=True: loaded.append(args))
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "--port", str(port)]) == 2
+    assert capsys.readouterr().err == f"guidegraph: error: cannot listen on 127.0.0.1 port {port}: Address already in use\n"
+    assert loaded == []  # said at once, not after building the knowledge graph
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_port_out_of_range_is_a_usage_error(capsys, port):
+    assert cli.main(["serve", "--port", port]) == 2
+    assert capsys.readouterr().err == f"guidegraph: error: serve: argument --port: {port!r} is not a port number (0 to 65535)\n"
+
+
+def test_port_0_serves_on_a_free_port_and_announces_it(monkeypatch, capsys, kb):
+    import uvicorn
+
+    from graph.server import serve
+
+    bound = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets: bound.append(sockets[0].getsockname()[1]))
+    serve(kb, port=0)
+    (port,) = bound
+    assert port != 0
+    assert f"read-only SPARQL endpoint at http://127.0.0.1:{port}/sparql" in capsys.readouterr().err
