@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -752,12 +753,14 @@ def test_serving_beyond_this_machine_says_so(monkeypatch, capsys, kb):
     from graph.server import serve
 
     calls = []
-    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets: calls.append(sockets[0].getsockname()[0]))
-    serve(kb, host="0.0.0.0", port=0)
-    serve(kb, host="127.0.0.1", port=0)
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets: calls.append(sockets))
+    # The sockets are this machine's (the tests stay off the network); the warning follows --host.
+    with socket.create_server(("127.0.0.1", 0)) as first, socket.create_server(("127.0.0.1", 0)) as second:
+        serve(kb, host="0.0.0.0", sock=first)
+        serve(kb, host="127.0.0.1", sock=second)
     err = capsys.readouterr().err
     assert err.count("warning: listening on 0.0.0.0: anyone who can reach this machine can query the graph") == 1
-    assert calls == ["0.0.0.0", "127.0.0.1"]
+    assert calls == [[first], [second]]
 
 
 def test_concurrent_first_queries_broke_the_parser_for_good():
