@@ -553,13 +553,30 @@ def outputs(tmp_path) -> Path:
     return folder
 
 
+@pytest.fixture
+def no_work(monkeypatch):
+    """Loading the library or parsing a document fails the test: an output path is checked first."""
+    import graph.kb
+
+    monkeypatch.setattr(cli, "_load", lambda args, validate=True: pytest.fail("loaded before checking -o"))
+    monkeypatch.setattr(graph.kb, "parse_file", lambda *a, **k: pytest.fail("parsed before checking -o"))
+
+
 @pytest.mark.parametrize("writer, bad", list(matrix(Writer, BadOutput)))
-def test_an_output_that_cannot_be_written_is_refused_and_nothing_changes(writer, bad, loaded, outputs, tmp_path, capsys):
+def test_an_output_that_cannot_be_written_is_refused_and_nothing_changes(writer, bad, no_work, outputs, tmp_path, capsys):
+    """Refused before any work: recommend and parse used to check the path only after loading or parsing."""
     target = bad.make(outputs)
     before = folder_hash(outputs)
     code, out, err = run(capsys, *writer.argv(tmp_path), "-o", target, *(["--force"] if bad.force else []))
     assert_one_line_error(code, out, err, REFUSED, bad.words, str(target))
     assert folder_hash(outputs) == before
+
+
+@pytest.mark.parametrize("writer", list(Writer), ids=lambda w: w.name.lower())
+def test_an_empty_output_name_printed_the_output_instead_of_refusing(writer, no_work, tmp_path, capsys):
+    """Before: ``-o ""`` (``-o "$OUT"`` with OUT unset) was taken for standard output, exit 0."""
+    code, out, err = run(capsys, *writer.argv(tmp_path), "-o", "")
+    assert_one_line_error(code, out, err, REFUSED, "-o: the output file name is empty", "- for standard output")
 
 
 @pytest.mark.parametrize("bad", list(BadOutput), ids=lambda b: b.name.lower())
