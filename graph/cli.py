@@ -249,13 +249,13 @@ def cmd_bench(args) -> int:
     from .bench import check_targets, format_table, report_json, run_benchmark
     from .files import check_output_path, write_atomic
 
-    if args.json:
+    if args.json is not None:  # --json "" is refused, not taken for no --json
         check_output_path(args.json, force=args.force)  # refuse before the work, not after
     rows = run_benchmark(sizes=_int_list(args.sizes, "--sizes"), stores=[s for s in args.stores.split(",") if s],
                          seed=args.seed, patients=args.patients, repeat=args.repeat, query_repeat=args.query_repeat,
                          queries=[q for q in args.queries.split(",") if q] if args.queries else None,
                          query_timeout_ms=args.query_timeout_ms, work_dir=args.work)
-    if args.json:
+    if args.json is not None:
         print(f"wrote {write_atomic(args.json, report_json(rows), force=args.force)}", file=sys.stderr)
     print(format_table(rows))
     print()

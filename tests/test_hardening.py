@@ -591,6 +591,14 @@ def test_bench_refuses_a_bad_json_path_before_measuring_anything(bad, outputs, c
     assert folder_hash(outputs) == before
 
 
+def test_bench_with_an_empty_json_name_measured_and_wrote_nothing(capsys, monkeypatch):
+    """Before: ``--json ""`` was taken for no --json: the whole benchmark ran and no file was written."""
+    import graph.bench
+
+    monkeypatch.setattr(graph.bench, "run_benchmark", lambda **_: pytest.fail("measured before checking --json"))
+    assert_one_line_error(*run(capsys, "bench", "--sizes", "10", "--json", ""), REFUSED, "output file name is empty")
+
+
 @pytest.mark.parametrize("command", [["stats"], ["load"]], ids=["open", "load"])
 def test_a_store_path_that_is_a_file_is_refused_and_left_alone(command, tmp_path, capsys):
     not_a_store = tmp_path / "kb.db"
