@@ -44,7 +44,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Identifier
 from rdflib.util import from_n3
 
-from .errors import InputError
+from .errors import InputError, with_article
 from .isolation import ChildFailed, Stopped, can_isolate, run_isolated
 from .library import ONTOLOGY_DIR
 from .store import is_oxigraph, is_remote, ox_graph_name
@@ -376,7 +376,7 @@ def to_term(value) -> Identifier:
         return value
     if isinstance(value, (bool, int, float, Decimal, str, _dt.date, _dt.datetime, _dt.time)):
         return Literal(value)
-    raise InputError(f"cannot bind a {type(value).__name__}: give an IRI (URIRef), a literal or a plain value")
+    raise InputError(f"cannot bind {with_article(type(value).__name__)}: give an IRI (URIRef), a literal or a plain value")
 
 
 def check_bindings(bindings: dict | None) -> dict[str, Identifier]:

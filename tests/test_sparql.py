@@ -374,6 +374,8 @@ def test_binding_names_and_values_are_checked():
         check_bindings({"s": BNode()})
     with pytest.raises(InputError, match="cannot bind a list"):
         check_bindings({"s": [1, 2]})
+    with pytest.raises(InputError, match="cannot bind an object"):
+        check_bindings({"s": object()})
 
 
 def test_a_hostile_value_stays_a_literal(kb):
@@ -555,7 +557,8 @@ def test_cli_list_names_every_saved_query_with_parameters(capsys):
         (["sparql", "missing.rq"], "no such query file"),
         (["sparql", "--saved", "nope"], "no saved query 'nope'"),
         (["sparql", "--saved", "statements-citing"], "needs a value for ref"),
-        (["sparql", "ASK { ?s ?p ?o }", "--format", "ttl"], "write it as one of"),
+        (["sparql", "ASK { ?s ?p ?o }", "--format", "ttl"], "an ASK query gives a boolean; write it as one of"),
+        (["sparql", "SELECT * { ?s ?p ?o }", "--format", "ttl"], "a SELECT query gives rows; write it as one of"),
         (["sparql", "ASK { ?s ?p ?o }", "--timeout-ms", "0"], "timeout_ms must be"),
         (["sparql", "SELECT ?x WHERE { }", "--bind", 'x="abc'], """cannot read '"abc' as a literal"""),
         (["sparql", "SELECT ?x WHERE { }", "--bind", 'x="a"b'], """cannot read '"a"b' as a literal"""),
