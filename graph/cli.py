@@ -162,14 +162,12 @@ def cmd_export_graph(args) -> int:
 
 
 def cmd_export_tree(args) -> int:
-    from .export.tree import TREE_FORMATS, check_tree_format, export_tree
+    from .export.tree import check_tree_format, export_tree
     from .files import output_path, write_atomic
     from .patient import read_patient
 
     target = output_path(args.output, force=args.force)  # refuse before the work, not after
-    if TREE_FORMATS[args.format] == "graphviz" and target is None:
-        raise InputError(f"--format {args.format} is a binary file: name it with -o FILE")
-    check_tree_format(args.format)  # Graphviz missing: say how to install it before any work
+    check_tree_format(args.format, to_file=target is not None)  # Graphviz missing: say how to install it
     facts = read_patient(args.patient) if args.patient else None
     diagram = export_tree(_load(args, validate=False), fmt=args.format, pathway=args.pathway, facts=facts)
     if isinstance(diagram, bytes):
