@@ -28,12 +28,13 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{command}: {message}" if command else message)
 
 
-def _emit(text: str, output: str | None, force: bool) -> None:
-    if output and output != "-":
+def _emit(text: str, target: Path | None, force: bool) -> None:
+    """Write ``text`` to ``target`` (from ``files.output_path``, checked before the work), or to
+    standard output when it is None."""
+    if target is not None:
         from .files import write_atomic
 
-        path = write_atomic(output, text, force=force)
-        print(f"wrote {path}", file=sys.stderr)
+        print(f"wrote {write_atomic(target, text, force=force)}", file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
@@ -74,19 +75,21 @@ def _load(args, *, validate: bool = True):
 
 def cmd_parse(args) -> int:
     from .export.rdf import serialize_graph
+    from .files import output_path
     from .kb import parse_file
     from .rdfmodel import document_graph
 
+    target = output_path(args.output, force=args.force)  # refuse before the work, not after
     doc = parse_file(args.file, library=args.library)
     if args.format == "json":
-        _emit(json.dumps(doc.to_dict(), indent=2, ensure_ascii=False), args.output, args.force)
+        _emit(json.dumps(doc.to_dict(), indent=2, ensure_ascii=False), target, args.force)
     else:
         from .kb import read_turtle
         from .library import Library
         from .terminology import Lexicon
 
         lexicon = Lexicon.from_graph(read_turtle(Library.at(args.library).terminology_file))
-        _emit(serialize_graph(document_graph(doc, lexicon), "ttl"), args.output, args.force)
+        _emit(serialize_graph(document_graph(doc, lexicon), "ttl"), target, args.force)
     if not doc.complete:
         print(f"note: {args.file}: incomplete: {doc.incomplete_reason}", file=sys.stderr)
     return EXIT_OK
@@ -131,14 +134,16 @@ def cmd_stats(args) -> int:
 
 
 def cmd_recommend(args) -> int:
+    from .files import output_path
     from .patient import read_patient
 
+    target = output_path(args.output, force=args.force)  # refuse before the work, not after
     facts = read_patient(args.patient)  # a malformed file is refused before anything is loaded
     result = _load(args, validate=False).recommend(facts)
     if args.format == "json":
-        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), args.output, args.force)
+        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), target, args.force)
     else:
-        _emit(result.to_text(), args.output, args.force)
+        _emit(result.to_text(), target, args.force)
     return EXIT_OK
 
 
@@ -155,47 +160,41 @@ def cmd_conflicts(args) -> int:
 
 def cmd_export_graph(args) -> int:
     from .export.rdf import serialize_library
-    from .files import check_output_path
+    from .files import output_path
 
-    if args.output and args.output != "-":
-        check_output_path(args.output, force=args.force)  # refuse before the work, not after
+    target = output_path(args.output, force=args.force)  # refuse before the work, not after
     kb = _load(args, validate=False)
-    _emit(serialize_library(kb, args.format), args.output, args.force)
+    _emit(serialize_library(kb, args.format), target, args.force)
     return EXIT_OK
 
 
 def cmd_export_tree(args) -> int:
-    from .export.tree import TREE_FORMATS, check_tree_format, export_tree
-    from .files import check_output_path, write_atomic
+    from .export.tree import check_tree_format, export_tree
+    from .files import output_path, write_atomic
     from .patient import read_patient
 
-    to_file = bool(args.output and args.output != "-")
-    if TREE_FORMATS[args.format] == "graphviz" and not to_file:
-        raise InputError(f"--format {args.format} is a binary file: name it with -o FILE")
-    check_tree_format(args.format)  # Graphviz missing: say how to install it before any work
-    if to_file:
-        check_output_path(args.output, force=args.force)
+    target = output_path(args.output, force=args.force)  # refuse before the work, not after
+    check_tree_format(args.format, to_file=target is not None)  # Graphviz missing: say how to install it
     facts = read_patient(args.patient) if args.patient else None
     diagram = export_tree(_load(args, validate=False), fmt=args.format, pathway=args.pathway, facts=facts)
     if isinstance(diagram, bytes):
-        print(f"wrote {write_atomic(args.output, diagram, force=args.force)}", file=sys.stderr)
+        print(f"wrote {write_atomic(target, diagram, force=args.force)}", file=sys.stderr)
     else:
-        _emit(diagram, args.output, args.force)
+        _emit(diagram, target, args.force)
     return EXIT_OK
 
 
 def cmd_export_fhir(args) -> int:
     from .export.fhir import bundle_json, fhir_bundle
-    from .files import check_output_path
+    from .files import output_path
 
-    if args.output and args.output != "-":
-        check_output_path(args.output, force=args.force)
-    _emit(bundle_json(fhir_bundle(_load(args, validate=False), pathway=args.pathway)), args.output, args.force)
+    target = output_path(args.output, force=args.force)  # refuse before the work, not after
+    _emit(bundle_json(fhir_bundle(_load(args, validate=False), pathway=args.pathway)), target, args.force)
     return EXIT_OK
 
 
 def cmd_sparql(args) -> int:
-    from .files import check_output_path
+    from .files import output_path
     from .sparql import parse_binding, resolve_query, saved_queries
     from .sparql_formats import format_result
 
@@ -208,8 +207,7 @@ def cmd_sparql(args) -> int:
                 takes = " ".join(f"--bind {p.name}=..." + ("" if p.required else " (optional)") for p in q.parameters)
                 print(f"{q.name:<26} {q.title}" + (f"  [{takes}]" if takes else ""))
         return EXIT_OK
-    if args.output and args.output != "-":
-        check_output_path(args.output, force=args.force)  # refuse before the work, not after
+    target = output_path(args.output, force=args.force)  # refuse before the work, not after
     query = sys.stdin.read() if args.query == "-" else args.query
     text, saved = resolve_query(query, saved=args.saved)
     bindings = dict(parse_binding(b) for b in args.bind)
@@ -217,7 +215,7 @@ def cmd_sparql(args) -> int:
         bindings = saved.check_bindings(bindings)
     kb = _load(args, validate=False)
     result = kb.query(text, bindings=bindings, timeout_ms=args.timeout_ms, max_rows=args.max_rows)
-    _emit(format_result(result, args.format), args.output, args.force)
+    _emit(format_result(result, args.format), target, args.force)
     if result.truncated:
         print(f"note: the result was cut at {result.max_rows} rows; --max-rows raises the cap", file=sys.stderr)
     return EXIT_OK
@@ -257,13 +255,13 @@ def cmd_bench(args) -> int:
     from .bench import check_targets, format_table, report_json, run_benchmark
     from .files import check_output_path, write_atomic
 
-    if args.json:
+    if args.json is not None:  # --json "" is refused, not taken for no --json
         check_output_path(args.json, force=args.force)  # refuse before the work, not after
     rows = run_benchmark(sizes=_int_list(args.sizes, "--sizes"), stores=[s for s in args.stores.split(",") if s],
                          seed=args.seed, patients=args.patients, repeat=args.repeat, query_repeat=args.query_repeat,
                          queries=[q for q in args.queries.split(",") if q] if args.queries else None,
                          query_timeout_ms=args.query_timeout_ms, work_dir=args.work)
-    if args.json:
+    if args.json is not None:
         print(f"wrote {write_atomic(args.json, report_json(rows), force=args.force)}", file=sys.stderr)
     print(format_table(rows))
     print()
@@ -333,7 +331,7 @@ def _add_sparql_commands(commands) -> None:
 
 
 def _output_options(parser) -> None:
-    parser.add_argument("-o", "--output", help="write to this file instead of standard output")
+    parser.add_argument("-o", "--output", help="write to this file instead of standard output (- is standard output)")
     parser.add_argument("--force", action="store_true", help="replace an existing output file")
 
 

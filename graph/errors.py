@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 
+def with_article(word: str) -> str:
+    """``word`` after "a" or "an", by its first letter: the words messages put here are read as
+    spelled (query forms, statement kinds, type names), so the letter decides.
+
+    >>> with_article("ASK"), with_article("SELECT"), with_article("evidence"), with_article("list")
+    ('an ASK', 'a SELECT', 'an evidence', 'a list')
+    """
+    return f"{'an' if word[:1].lower() in ('a', 'e', 'i', 'o', 'u') else 'a'} {word}"
+
+
 class GuideGraphError(Exception):
     """Base class: a problem a user can act on. ``exit_code`` is what the CLI returns."""
 

@@ -42,6 +42,32 @@ def check_output_path(path: str | Path, *, force: bool = False) -> Path:
     return target
 
 
+STANDARD_OUTPUT = "-"
+
+
+def output_path(output: str | None, *, force: bool = False) -> Path | None:
+    """Where a command's ``-o`` sends its output, checked before any work is done.
+
+    None means standard output: no ``-o``, or ``-o -``. Any other name must pass
+    :func:`check_output_path`. An empty name is refused rather than taken for standard output:
+    ``-o "$OUT"`` with ``OUT`` unset would otherwise print the file's contents instead of writing it.
+
+    Examples
+    --------
+    >>> output_path(None) is None, output_path("-") is None
+    (True, True)
+    >>> output_path("")
+    Traceback (most recent call last):
+    ...
+    graph.errors.InputError: -o: the output file name is empty; name a file, or - for standard output
+    """
+    if output is None or output == STANDARD_OUTPUT:
+        return None
+    if not output.strip():
+        raise InputError("the output file name is empty; name a file, or - for standard output", where="-o")
+    return check_output_path(output, force=force)
+
+
 def _new_part_file(target: Path) -> tuple[int, str]:
     """A new temporary file beside ``target``, with the permissions a plain ``open`` gives (0666
     less the umask; ``tempfile.mkstemp`` would make it 0600, readable by its owner only)."""

@@ -31,6 +31,9 @@ class Library:
         candidate = Path(path).expanduser()
         if not candidate.is_absolute() and not candidate.exists() and (PROJECT_ROOT / candidate).is_dir():
             candidate = PROJECT_ROOT / candidate  # "guidelines" means the bundled library from anywhere
+        if candidate.exists() and not candidate.is_dir():
+            kind = "a file" if candidate.is_file() else "a device or special file"
+            raise InputError(f"library folder {str(path)!r} is {kind}, not a folder")
         if not candidate.is_dir():
             raise InputError(f"library folder {str(path)!r} does not exist")
         return cls(candidate.resolve())

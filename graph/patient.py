@@ -186,6 +186,16 @@ def _listed_order(graph: Graph, node, options: tuple[str, ...]) -> tuple[str, ..
 # ---------------------------------------------------------------- checking given facts
 
 
+class PatientFacts(dict):
+    """Patient facts read from a file or standard input (:func:`read_patient`): a dict that keeps
+    where it came from, so a fact the pathways refuse later, once the library is loaded, is
+    reported with the file's name as a malformed file is."""
+
+    def __init__(self, data: Mapping, *, source: str):
+        super().__init__(data)
+        self.source = source
+
+
 def check_facts(facts: Mapping, specs: Iterable[FactSpec]) -> dict:
     """Given facts, checked against the declared ones; returns them in declaration order.
 
@@ -202,7 +212,7 @@ def check_facts(facts: Mapping, specs: Iterable[FactSpec]) -> dict:
     ------
     InputError : one line naming the key: unknown key (with the closest known key), wrong type
         (a bool is not a number, a string is not a number), NaN or infinity, out of range, not an
-        allowed value.
+        allowed value; after the file's name when ``facts`` are :class:`PatientFacts`.
 
     Examples
     --------
@@ -218,7 +228,20 @@ def check_facts(facts: Mapping, specs: Iterable[FactSpec]) -> dict:
     Traceback (most recent call last):
     ...
     graph.errors.InputError: patient fact 'meld': 41 is outside the allowed range 6 to 40
+    >>> check_facts(PatientFacts({"meld": 41}, source="p.json"), specs)
+    Traceback (most recent call last):
+    ...
+    graph.errors.InputError: p.json: patient fact 'meld': 41 is outside the allowed range 6 to 40
     """
+    try:
+        return _check_facts(facts, specs)
+    except InputError as error:
+        if isinstance(facts, PatientFacts) and error.where is None:
+            raise InputError(error.message, where=facts.source) from None
+        raise
+
+
+def _check_facts(facts: Mapping, specs: Iterable[FactSpec]) -> dict:
     if not isinstance(facts, Mapping):
         raise InputError(f"patient facts must be an object of fact keys and values, not {_json_kind(facts)}")
     by_key = {spec.key: spec for spec in specs}
@@ -366,8 +389,9 @@ def _refuse_duplicates(pairs: list[tuple[str, object]]) -> dict:
     return seen
 
 
-def read_patient(source: str) -> dict:
-    """Patient facts from a JSON file, or from standard input when ``source`` is "-"."""
+def read_patient(source: str) -> PatientFacts:
+    """Patient facts from a JSON file, or from standard input when ``source`` is "-"; every error
+    about them, now or when they are checked against the pathways, names the file."""
     if source == "-":
         text = sys.stdin.read(MAX_PATIENT_BYTES + 1)
         name = "standard input"
@@ -382,4 +406,4 @@ def read_patient(source: str) -> dict:
         except UnicodeDecodeError as error:
             raise InputError(f"not UTF-8 text (byte {error.start})", where=source) from None
         name = source
-    return parse_patient(text, source=name)  # which refuses more than MAX_PATIENT_BYTES
+    return PatientFacts(parse_patient(text, source=name), source=name)  # which refuses more than MAX_PATIENT_BYTES

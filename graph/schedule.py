@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import re
 
+from .errors import with_article
 from .units import ALLOWED_DURATION_UNITS, UnitError, convert, quantity
 
 #: Statement kinds whose durations can be checkpoints (rule 1).
@@ -93,12 +94,14 @@ def why_not_checkpoint(kind: str, text: str, duration: dict) -> str | None:
     >>> why_not_checkpoint("rationale", "Renal flares most commonly occur within the first 5-6 years of treatment",
     ...                    {"low": 5, "high": 6, "unit": "a", "qualifier": "within", "quote": "within the first 5-6 years"})
     'a rationale statement describes the disease or the evidence, not the plan for this patient'
+    >>> why_not_checkpoint("evidence", "Rebound occurred within 4 weeks in 12 of 30 patients", {"qualifier": "within"})
+    'an evidence statement describes the disease or the evidence, not the plan for this patient'
     >>> why_not_checkpoint("timeline", "Proteinuria should decrease by ≥30% within 12 weeks if therapy is effective",
     ...                    {"low": 12, "high": 12, "unit": "wk", "qualifier": "within", "quote": "within 12 weeks"}) is None
     True
     """
     if kind not in CHECKPOINT_KINDS:
-        return f"a {kind} statement describes the disease or the evidence, not the plan for this patient"
+        return f"{with_article(kind)} statement describes the disease or the evidence, not the plan for this patient"
     qualifier = duration.get("qualifier")
     if qualifier not in CHECKPOINT_QUALIFIERS:
         return "no qualifier: a span the patient has been in, not a point to check"

@@ -44,7 +44,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Identifier
 from rdflib.util import from_n3
 
-from .errors import InputError
+from .errors import InputError, with_article
 from .isolation import ChildFailed, Stopped, can_isolate, run_isolated
 from .library import ONTOLOGY_DIR
 from .store import is_oxigraph, is_remote, ox_graph_name
@@ -350,6 +350,14 @@ _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
 _DOUBLE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
+# A quoted literal whole, as Turtle writes it: "text" or """text""", then @lang or ^^datatype, and
+# nothing after. rdflib's reader alone takes '"abc' for "" and '"a"b' for "a", silently.
+_ESCAPE = r"""\\(?:[tbnrf"'\\]|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})"""
+_QUOTED_LITERAL = re.compile(
+    rf'''(?:"(?:[^"\\\n\r]|{_ESCAPE})*"|"""(?:"{{0,2}}(?:[^"\\]|{_ESCAPE}))*""")'''
+    r'''(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^(?:<[^\x00-\x20<>"{}|\\^`]*>|[A-Za-z][\w.-]*:[\w.-]*))?''',
+    re.DOTALL,
+)
 
 
 def to_term(value) -> Identifier:
@@ -368,7 +376,7 @@ def to_term(value) -> Identifier:
         return value
     if isinstance(value, (bool, int, float, Decimal, str, _dt.date, _dt.datetime, _dt.time)):
         return Literal(value)
-    raise InputError(f"cannot bind a {type(value).__name__}: give an IRI (URIRef), a literal or a plain value")
+    raise InputError(f"cannot bind {with_article(type(value).__name__)}: give an IRI (URIRef), a literal or a plain value")
 
 
 def check_bindings(bindings: dict | None) -> dict[str, Identifier]:
@@ -395,6 +403,19 @@ def parse_term(text: str) -> Identifier:
     rdflib.term.URIRef('https://w3id.org/guidegraph/kb/lupus-tacrolimus-rebound')
     >>> parse_term("tacrolimus")
     rdflib.term.Literal('tacrolimus')
+    >>> parse_term('"a b"'), parse_term('"rash"@en'), parse_term('"3"^^xsd:integer')
+    (rdflib.term.Literal('a b'), rdflib.term.Literal('rash', lang='en'), rdflib.term.Literal('3', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer')))
+
+    A quoted value that does not end where its literal ends is refused, not cut short:
+
+    >>> parse_term('"abc')
+    Traceback (most recent call last):
+    ...
+    graph.errors.InputError: cannot read '"abc' as a literal: write "text", "text"@en or "text"^^xsd:type, with \\" for a quote inside
+    >>> parse_term('"a"b')
+    Traceback (most recent call last):
+    ...
+    graph.errors.InputError: cannot read '"a"b' as a literal: write "text", "text"@en or "text"^^xsd:type, with \\" for a quote inside
     """
     text = text.strip()
     if _INTEGER.match(text):
@@ -405,6 +426,9 @@ def parse_term(text: str) -> Identifier:
         return Literal(text, datatype=XSD.double)
     if text in ("true", "false"):
         return Literal(text == "true")
+    if text.startswith('"') and not _QUOTED_LITERAL.fullmatch(text):
+        raise InputError(f'cannot read {text!r} as a literal: write "text", "text"@en or "text"^^xsd:type, '
+                         'with \\" for a quote inside')
     if text.startswith(("<", '"')):
         from .vocab import bind_prefixes
 

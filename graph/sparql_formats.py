@@ -13,7 +13,7 @@ import json
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 
-from .errors import InputError
+from .errors import InputError, with_article
 from .sparql import QueryResult, to_ox
 from .vocab import PREFIXES
 
@@ -58,7 +58,7 @@ def check_format(result: QueryResult, fmt: str) -> None:
     allowed = GRAPH_FORMATS if result.is_graph else RESULTS_FORMATS
     if fmt not in allowed:
         kind = "a graph" if result.is_graph else ("a boolean" if result.form == "ASK" else "rows")
-        raise InputError(f"a {result.form} query gives {kind}; write it as one of: {', '.join(allowed)}")
+        raise InputError(f"{with_article(result.form)} query gives {kind}; write it as one of: {', '.join(allowed)}")
 
 
 def format_result(result: QueryResult, fmt: str | None = None) -> str:

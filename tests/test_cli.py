@@ -165,6 +165,16 @@ def test_missing_file_and_unknown_command(capsys):
     assert code == 2 and "invalid choice" in err and len(err.strip().splitlines()) == 1
 
 
+def test_a_library_that_is_a_file_was_said_not_to_exist(capsys, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a library\n", encoding="utf-8")
+    code, out, err = run(capsys, "--library", str(notes), "stats")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert f"library folder {str(notes)!r} is a file, not a folder" in err
+    code, _, err = run(capsys, "--library", str(tmp_path / "missing"), "stats")
+    assert code == 2 and "does not exist" in err
+
+
 def test_console_script_runs_without_traceback(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "graph.cli", "parse", str(tmp_path / "missing.txt")],

@@ -45,6 +45,19 @@ def test_every_exit_code_is_in_the_readme():
     assert set(table) == used, f"README exit codes {sorted(table)}, the CLI uses {sorted(used)}"
 
 
+@pytest.mark.parametrize("forms", ["SELECT and ASK", "CONSTRUCT and DESCRIBE"])
+def test_every_sparql_output_format_is_in_the_readme(forms):
+    from graph.sparql_formats import FORMATS, GRAPH_FORMATS, RESULTS_FORMATS
+
+    text = " ".join(README.split())
+    sentence = text[text.index("`--format`: for SELECT and ASK"):]
+    sentence = sentence[:sentence.index(". ")]
+    listed = re.search(rf"for {forms} ([^;]*)", sentence)[1]
+    formats = RESULTS_FORMATS if forms == "SELECT and ASK" else GRAPH_FORMATS
+    missing = [f for f in formats if f"`{f}`" not in re.sub(r"\(.*?\)", "", listed)]
+    assert not missing and set(formats) <= set(FORMATS), f"README.md lists no {missing} for {forms}"
+
+
 def test_every_saved_query_is_listed(capsys):
     assert cli.main(["sparql", "--list"]) == 0
     listed = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line.strip()]

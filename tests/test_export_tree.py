@@ -425,13 +425,14 @@ def test_cli_refuses_an_existing_file_unless_forced(tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--format", "svg"], "--format svg is a binary file: name it with -o FILE"),
+        (["--format", "svg"], "--format svg (a Graphviz drawing) is written to a file only, not to standard output: name it with -o FILE"),
+        (["--format", "png", "-o", "-"], "--format png (a Graphviz drawing) is written to a file only, not to standard output"),
         (["--format", "dot", "-o", "/no/such/folder/t.dot"], "folder '/no/such/folder' does not exist"),
         (["--format", "dot", "--pathway", "nope"], "no pathway 'nope'"),
         (["--format", "dot", "--patient", "/no/such/patient.json"], "no such file"),
         (["--format", "gif", "-o", "t.gif"], "invalid choice: 'gif'"),
     ],
-    ids=["binary-to-stdout", "missing-folder", "unknown-pathway", "missing-patient", "unknown-format"],
+    ids=["svg-to-stdout", "png-to-stdout", "missing-folder", "unknown-pathway", "missing-patient", "unknown-format"],
 )
 def test_cli_bad_input_exits_2_with_one_line(argv, message, capsys):
     assert cli.main(["export", "tree"] + argv) == 2

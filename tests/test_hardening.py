@@ -433,10 +433,13 @@ def test_bad_patient_facts_are_refused_in_one_line(entry, bad, loaded, tmp_path,
     else:
         import io
 
+        source = "standard input"
         monkeypatch.setattr("sys.stdin", io.StringIO(bad.text))
         code, out, err = run(capsys, "recommend", "-", "--format", "json")
     assert_one_line_error(code, out, err, REFUSED, bad.words)
-    assert len(err) < 400  # a huge value is shown short
+    # Named as a malformed file is, also when the pathways refuse a fact after the library is loaded.
+    assert err.startswith(f"guidegraph: error: {source}: "), err
+    assert len(err) < 400 + len(str(source))  # a huge value is shown short
 
 
 def test_patient_file_that_is_not_utf8_or_a_folder(loaded, tmp_path, capsys):
@@ -554,13 +557,30 @@ def outputs(tmp_path) -> Path:
     return folder
 
 
+@pytest.fixture
+def no_work(monkeypatch):
+    """Loading the library or parsing a document fails the test: an output path is checked first."""
+    import graph.kb
+
+    monkeypatch.setattr(cli, "_load", lambda args, validate=True: pytest.fail("loaded before checking -o"))
+    monkeypatch.setattr(graph.kb, "parse_file", lambda *a, **k: pytest.fail("parsed before checking -o"))
+
+
 @pytest.mark.parametrize("writer, bad", list(matrix(Writer, BadOutput)))
-def test_an_output_that_cannot_be_written_is_refused_and_nothing_changes(writer, bad, loaded, outputs, tmp_path, capsys):
+def test_an_output_that_cannot_be_written_is_refused_and_nothing_changes(writer, bad, no_work, outputs, tmp_path, capsys):
+    """Refused before any work: recommend and parse used to check the path only after loading or parsing."""
     target = bad.make(outputs)
     before = folder_hash(outputs)
     code, out, err = run(capsys, *writer.argv(tmp_path), "-o", target, *(["--force"] if bad.force else []))
     assert_one_line_error(code, out, err, REFUSED, bad.words, str(target))
     assert folder_hash(outputs) == before
+
+
+@pytest.mark.parametrize("writer", list(Writer), ids=lambda w: w.name.lower())
+def test_an_empty_output_name_printed_the_output_instead_of_refusing(writer, no_work, tmp_path, capsys):
+    """Before: ``-o ""`` (``-o "$OUT"`` with OUT unset) was taken for standard output, exit 0."""
+    code, out, err = run(capsys, *writer.argv(tmp_path), "-o", "")
+    assert_one_line_error(code, out, err, REFUSED, "-o: the output file name is empty", "- for standard output")
 
 
 @pytest.mark.parametrize("bad", list(BadOutput), ids=lambda b: b.name.lower())
@@ -573,6 +593,14 @@ def test_bench_refuses_a_bad_json_path_before_measuring_anything(bad, outputs, c
     code, out, err = run(capsys, "bench", "--sizes", "10", "--json", target, *(["--force"] if bad.force else []))
     assert_one_line_error(code, out, err, REFUSED, bad.words, str(target))
     assert folder_hash(outputs) == before
+
+
+def test_bench_with_an_empty_json_name_measured_and_wrote_nothing(capsys, monkeypatch):
+    """Before: ``--json ""`` was taken for no --json: the whole benchmark ran and no file was written."""
+    import graph.bench
+
+    monkeypatch.setattr(graph.bench, "run_benchmark", lambda **_: pytest.fail("measured before checking --json"))
+    assert_one_line_error(*run(capsys, "bench", "--sizes", "10", "--json", ""), REFUSED, "output file name is empty")
 
 
 @pytest.mark.parametrize("command", [["stats"], ["load"]], ids=["open", "load"])

@@ -330,6 +330,12 @@ def test_an_overlong_query_is_refused_before_parsing():
         ('"5"', Literal("5")),
         ('"rash"@en', Literal("rash", lang="en")),
         ('"5"^^xsd:integer', Literal(5)),
+        ('"5"^^<http://www.w3.org/2001/XMLSchema#integer>', Literal(5)),
+        ('"a b"', Literal("a b")),
+        ('"say \\"no\\""', Literal('say "no"')),
+        ('"""say "no" twice"""', Literal('say "no" twice')),
+        ('"caf\\u00e9"', Literal("café")),
+        ('""', Literal("")),
         ("<https://example.org/x>", URIRef("https://example.org/x")),
         ("kb:lupus-tacrolimus-rebound/pathway", KB["lupus-tacrolimus-rebound/pathway"]),
         ("gg:Pitfall", GG.Pitfall),
@@ -342,10 +348,22 @@ def test_parse_term_reads_values_as_rdf_terms(text, term):
     assert parse_term(text) == term
 
 
-@pytest.mark.parametrize("text", ["<not an iri>", '"unterminated', "=3", "ref"])
+@pytest.mark.parametrize("text", ["x=<not an iri>", "=3", "ref"])
 def test_bad_bindings_are_refused(text):
     with pytest.raises(InputError):
         parse_binding(text)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['"unterminated', '"a"b', '"a" b', '"a"@', '"a"^^', '"3"^^xsd:integer junk', '"a"^^<not an iri>',
+     '"x"@en"y"', '"a\\qb"', '"', '"""a""""'],
+)
+def test_a_malformed_quoted_value_was_bound_cut_short(value):
+    """Before: '"abc' was bound as "" and '"a"b' as "a", silently: a query answered for another value."""
+    with pytest.raises(InputError) as refused:
+        parse_binding(f"x={value}")
+    assert f"cannot read {value!r} as a literal" in str(refused.value)
 
 
 def test_binding_names_and_values_are_checked():
@@ -356,6 +374,8 @@ def test_binding_names_and_values_are_checked():
         check_bindings({"s": BNode()})
     with pytest.raises(InputError, match="cannot bind a list"):
         check_bindings({"s": [1, 2]})
+    with pytest.raises(InputError, match="cannot bind an object"):
+        check_bindings({"s": object()})
 
 
 def test_a_hostile_value_stays_a_literal(kb):
@@ -537,8 +557,11 @@ def test_cli_list_names_every_saved_query_with_parameters(capsys):
         (["sparql", "missing.rq"], "no such query file"),
         (["sparql", "--saved", "nope"], "no saved query 'nope'"),
         (["sparql", "--saved", "statements-citing"], "needs a value for ref"),
-        (["sparql", "ASK { ?s ?p ?o }", "--format", "ttl"], "write it as one of"),
+        (["sparql", "ASK { ?s ?p ?o }", "--format", "ttl"], "an ASK query gives a boolean; write it as one of"),
+        (["sparql", "SELECT * { ?s ?p ?o }", "--format", "ttl"], "a SELECT query gives rows; write it as one of"),
         (["sparql", "ASK { ?s ?p ?o }", "--timeout-ms", "0"], "timeout_ms must be"),
+        (["sparql", "SELECT ?x WHERE { }", "--bind", 'x="abc'], """cannot read '"abc' as a literal"""),
+        (["sparql", "SELECT ?x WHERE { }", "--bind", 'x="a"b'], """cannot read '"a"b' as a literal"""),
     ],
 )
 def test_cli_usage_errors_are_one_line_and_exit_2(capsys, monkeypatch, kb, argv, words):

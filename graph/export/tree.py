@@ -641,10 +641,22 @@ TREE_FORMATS = {
 }
 
 
-def check_tree_format(fmt: str) -> None:
-    """Refuse an unknown diagram format, or a drawn one when Graphviz is missing, before any work."""
+def check_tree_format(fmt: str, *, to_file: bool = True) -> None:
+    """Refuse, before any work, an unknown diagram format, or a drawn one (svg, png, pdf) when
+    Graphviz is missing or when there is no file to write it to.
+
+    The refusal names the drawing, not its bytes: png and pdf are binary but svg is text.
+
+    >>> check_tree_format("svg", to_file=False)
+    Traceback (most recent call last):
+    ...
+    graph.errors.InputError: --format svg (a Graphviz drawing) is written to a file only, not to standard output: name it with -o FILE
+    """
     if fmt not in TREE_FORMATS:
         raise InputError(f"unknown diagram format {fmt!r}; use one of: {', '.join(TREE_FORMATS)}")
+    if TREE_FORMATS[fmt] == "graphviz" and not to_file:
+        raise InputError(f"--format {fmt} (a Graphviz drawing) is written to a file only, not to standard output: "
+                         "name it with -o FILE")
     if TREE_FORMATS[fmt] == "graphviz":
         from .dot import dot_program
 
