@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
@@ -533,6 +534,11 @@ def open_built(kb_class, store: str | StoreSpec, library=None):
     if library is not None or root.is_dir():
         lib = Library.at(library if library is not None else root)
         changed = manifest.changes(lib)
+        if changed and lib.root != Path(manifest.library):
+            # Another folder: its files are not "changes", and loading it would replace the store.
+            raise InputError(f"the store was built from the library {manifest.library}, not {lib.root}: give "
+                             f"--library {shlex.quote(manifest.library)}, or run `{load_command}` to build it "
+                             "from this one instead", where=spec.where)
         if changed:
             shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
             raise InputError(f"the library changed since the store was built ({shown}); run `{load_command}` again",
@@ -565,8 +571,6 @@ def build_notice(kb) -> str | None:
 
 def _load_command(spec: StoreSpec, library) -> str:
     """The command that builds this store again from ``library``, as a user would type it."""
-    import shlex
-
     bundled = DEFAULT_LIBRARY.resolve()
     folder = Path(library).expanduser().resolve() if library else bundled
     with_library = "" if folder == bundled else f" --library {shlex.quote(str(folder))}"

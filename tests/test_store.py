@@ -329,6 +329,23 @@ def test_the_advice_after_a_library_change_is_a_command_that_rebuilds_from_that_
     assert _load_command(parse_store(bundled), str(Library.at(None).root)) == f"guidegraph --store {bundled} load"
 
 
+
+def test_a_store_opened_with_another_library_names_the_library_it_was_built_from(tmp_path, capsys):
+    """Before: "the library changed", listing every file of both folders, with advice (`load` with
+    the other library) that would have replaced the store."""
+    ours, other = tmp_path / "ours", tmp_path / "other"
+    shutil.copytree(Library.at(None).root, ours)
+    shutil.copytree(Library.at(None).root, other)
+    (other / "lupus-tacrolimus-rebound.txt").unlink()
+    store = f"oxigraph:{tmp_path / 'kb.db'}"
+    assert main(["--library", str(ours), "--store", store, "load", "--no-validate"]) == 0
+    capsys.readouterr()
+    assert main(["--library", str(other), "--store", store, "stats"]) == 2
+    err = capsys.readouterr().err
+    assert f"the store was built from the library {ours}, not {other}: give --library {ours}" in err
+    assert "(removed)" not in err and len(err.strip().splitlines()) == 1
+    assert main(["--library", str(ours), "--store", store, "stats"]) == 0
+
 def test_oxigraph_server_serves_a_built_store_with_the_rows_guidegraph_gives(disk_path, kb):
     """The README's hand-over: `oxigraph serve-read-only` on a folder `load` built answers the saved
     queries over the knowledge graph as its default graph, while guidegraph reads the folder too."""
