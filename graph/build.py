@@ -39,8 +39,8 @@ from .errors import InputError
 from .ingest import Document, parse
 from .library import DEFAULT_LIBRARY, ONTOLOGY_DIR, PROJECT_ROOT, Library
 from .store import (BUILD_GRAPH, StoreSpec, clear_graph, clear_store, flush, holds_disk_store, is_oxigraph, load_ntriples,
-                    ntriples, open_store, optimize, ox_graph_name, parse_store, parse_turtle, pyoxigraph_store,
-                    release_disk_store, sibling)
+                    nt_term, ntriples, open_store, optimize, ox_graph_name, parse_store, parse_turtle, pyoxigraph_store,
+                    release_disk_store, sibling, writable_disk_store)
 from .terminology import Lexicon
 from .vocab import GG
 
@@ -557,10 +557,34 @@ def open_built(kb_class, store: str | StoreSpec, library=None):
     return kb
 
 
-def build_notice(kb) -> str | None:
-    """What a reading command says when its persistent store held no build and was built just now:
-    a mistyped store path would otherwise answer, silently, from whatever library was given."""
+def save_report(kb) -> str | None:
+    """Save the validation report of an opened store built with ``--no-validate`` into its
+    manifest, so later commands warn from it (a library that does not conform) and ``validate``
+    does not check the whole library again. Returns None, or why the report could not be saved
+    (a folder or server this user may only read; a ``load`` writing at the moment)."""
     spec = parse_store(kb.store)
+    update = (f"DELETE WHERE {{ GRAPH <{BUILD_GRAPH}> {{ {nt_term(BUILD_NODE)} <{GG.reportJson}> ?report }} }} ;\n"
+              f"INSERT DATA {{ GRAPH <{BUILD_GRAPH}> {{ {nt_term(BUILD_NODE)} <{GG.reportJson}> "
+              f"{nt_term(Literal(json.dumps(kb.report.to_dict(), ensure_ascii=False)))} }} }}")
+    try:
+        if spec.kind == "oxigraph":
+            with writable_disk_store(spec.path) as store:
+                store.update(update)
+        else:
+            kb.graph.store.post_update(update.encode("utf-8"))
+    except (InputError, OSError, RuntimeError) as error:
+        return getattr(error, "message", None) or " ".join(str(error).split())
+    return None
+
+
+def build_notice(kb) -> str | None:
+    """What a reading command says when its persistent store held no build and was built just now
+    (a mistyped store path would otherwise answer, silently, from whatever library was given), or
+    when the validation report it made could not be saved into the store."""
+    spec = parse_store(kb.store)
+    if kb.unsaved_report:
+        return (f"note: the validation report could not be saved into {spec.where} ({kb.unsaved_report}); "
+                "the next command validates again")
     if not spec.persistent or "open_s" in kb.timings:
         return None
     count = len(kb.documents)

@@ -62,6 +62,7 @@ class KnowledgeBase:
     conflicts: list = field(default_factory=list)  # graph.conflicts.Conflict, found once per load
     build: object | None = None  # graph.build.LibraryBuild: the manifest of a persistent store
     timings: dict = field(default_factory=dict)  # seconds per load phase (parse_s, store_load_s, open_s, ...)
+    unsaved_report: str | None = None  # why a report made on an opened store could not be saved into it
     _cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -109,8 +110,7 @@ class KnowledgeBase:
         if kb is None:  # conflicts are found before validation, so the shapes check the gg:Conflict nodes
             kb = build(cls, library, spec, validate=validate, progress=progress)
         if validate:
-            if kb.report is None:  # a store built without validation
-                kb.report = kb.validate(progress=progress)
+            kb.validated_report(progress=progress)
             if strict and not kb.report.conforms:
                 raise ValidationFailed(kb.report.text().splitlines()[1])
         return kb
@@ -154,6 +154,19 @@ class KnowledgeBase:
         rules = [*library_checks(CHECKS_DIR), *pathway_rules(files=self.library.pathway_files())]
         return validate_graph(local_copy(self.graph), shapes=read_turtle(SHAPES_FILE), rules=rules,
                               shacl=partial(self._shacl, progress=progress))
+
+    def validated_report(self, progress: Callable[[str], None] | None = None) -> Report:
+        """``self.report``, made now if the build has none (a store built with ``--no-validate``)
+        and then saved into a persistent store's manifest: validated once, not by every command
+        (:func:`graph.build.save_report`; why it could not be saved is in ``unsaved_report``)."""
+        if self.report is None:
+            from .build import save_report
+            from .store import parse_store
+
+            self.report = self.validate(progress=progress)
+            if parse_store(self.store).persistent:
+                self.unsaved_report = save_report(self)
+        return self.report
 
     def _shacl(self, data: Graph, shapes: Graph, progress: Callable[[str], None] | None = None) -> list:
         from .build import PARALLEL_FROM

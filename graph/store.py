@@ -36,6 +36,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -195,15 +196,37 @@ def _disk_store(path: Path, *, read_only: bool):
         return OxigraphStore(store=held[0])
     if held is not None:
         raise InputError("the store is open read-only in this process; open it for writing in a new process", where=str(path))
+    inner = _open_folder(path, read_only=read_only)
+    _DISK_STORES[key] = (inner, read_only)
+    return OxigraphStore(store=inner)
+
+
+def _open_folder(path: Path, *, read_only: bool):
+    import pyoxigraph as ox
+
     try:
-        inner = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+        return ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
     except (OSError, RuntimeError) as error:
         reason = " ".join(str(error).split())
         if "lock" in reason.lower():
             reason = "another process has it open for writing (a running `load`?)"
         raise InputError(f"cannot open the Oxigraph store: {reason}", where=str(path)) from None
-    _DISK_STORES[key] = (inner, read_only)
-    return OxigraphStore(store=inner)
+
+
+@contextmanager
+def writable_disk_store(path: Path):
+    """The pyoxigraph store of the folder ``path``, open for writing for a small change to a built
+    store (flushed at the end). A read-only handle this process holds keeps reading its snapshot
+    (a write this small adds one file and sets off no compaction that could remove its files);
+    it is let go of, so that the next opening in this process sees the change."""
+    held = _DISK_STORES.get(path.resolve())
+    store = held[0] if held is not None and not held[1] else _open_folder(path, read_only=False)
+    try:
+        yield store
+        store.flush()
+    finally:
+        del store
+        release_disk_store(path)
 
 
 def holds_disk_store(path: Path) -> bool:

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from graph.cli import main
+from graph.kb import KnowledgeBase
 from graph.views import CARDS_AT_MOST, PATHWAYS_SHOWN
 from tests.conftest import MANY_PATHWAYS
 from tests.helpers import (
@@ -388,3 +390,15 @@ def test_the_app_says_in_its_terminal_when_it_built_the_store_it_was_given(tmp_p
     at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT).run()
     assert not at.exception
     assert f"{tmp_path / 'typo.db'} held no build; built it from" in capsys.readouterr().err
+
+
+def test_a_store_built_without_validation_is_validated_once_by_the_conflicts_page(tmp_path, monkeypatch):
+    """The report the page makes is saved into the store: the next start of the app (or a command)
+    does not validate the library again (about a minute at 1,000 guidelines)."""
+    store = f"oxigraph:{tmp_path / 'kb.db'}"
+    assert main(["--store", store, "load", "--no-validate"]) == 0
+    assert KnowledgeBase.load(store=store, validate=False).report is None
+    monkeypatch.setenv("GUIDEGRAPH_STORE", store)
+    at = run_page(conflicts_page)
+    assert at.success[-1].value == "The library conforms: no findings."
+    assert KnowledgeBase.load(store=store, validate=False).report.conforms

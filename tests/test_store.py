@@ -346,6 +346,53 @@ def test_a_store_opened_with_another_library_names_the_library_it_was_built_from
     assert "(removed)" not in err and len(err.strip().splitlines()) == 1
     assert main(["--library", str(ours), "--store", store, "stats"]) == 0
 
+
+def _library_that_does_not_conform(folder: Path) -> Path:
+    folder.mkdir()
+    shutil.copy(Library.at(None).terminology_file, folder)
+    (folder / "mini.txt").write_text("Mini\nGive prednisone 30 mg daily. 1\n", encoding="utf-8")
+    (folder / "bad.pathway.ttl").write_text(  # a dose whose low end is above its high end
+        "@prefix gg: <https://w3id.org/guidegraph/ontology#> .\n"
+        "<https://w3id.org/guidegraph/kb/mini/lead/1> gg:hasDose <https://w3id.org/guidegraph/kb/mini/lead/1/dose/9> .\n"
+        "<https://w3id.org/guidegraph/kb/mini/lead/1/dose/9> a gg:Dose ; gg:drug <https://w3id.org/guidegraph/kb/drug/prednisone> ;\n"
+        "  gg:low 60.0 ; gg:high 30.0 ; gg:unit \"mg/d\" .\n", encoding="utf-8")
+    return folder
+
+
+def test_validating_a_store_built_without_validation_saves_the_report_into_it(tmp_path, capsys, monkeypatch):
+    """Before: the report was thrown away, so later commands did not warn that the library does
+    not conform, and every `validate` checked the whole library again (minutes at 1,000)."""
+    library = _library_that_does_not_conform(tmp_path / "lib")
+    store = ["--library", str(library), "--store", f"oxigraph:{tmp_path / 'kb.db'}"]
+    assert main([*store, "load", "--no-validate"]) == 0
+    assert main([*store, "stats"]) == 0
+    assert "does not conform" not in capsys.readouterr().err  # nothing is known yet
+    assert main([*store, "validate"]) == 1
+    assert "kb/mini/lead/1/dose/9" in capsys.readouterr().err
+    assert main([*store, "stats"]) == 0
+    assert "note: the library does not conform (1 violation" in capsys.readouterr().err
+    monkeypatch.setattr(KnowledgeBase, "validate", lambda self, progress=None: pytest.fail("validated again"))
+    assert main([*store, "validate"]) == 1
+    assert "kb/mini/lead/1/dose/9" in capsys.readouterr().err
+
+
+def test_a_report_that_cannot_be_saved_says_so(tmp_path, capsys, monkeypatch):
+    import graph.build
+
+    store = ["--store", f"oxigraph:{tmp_path / 'kb.db'}"]
+    assert main([*store, "load", "--no-validate"]) == 0
+
+    def refuse(path):
+        raise InputError("cannot open the Oxigraph store: another process has it open for writing (a running `load`?)",
+                         where=str(path))
+
+    monkeypatch.setattr(graph.build, "writable_disk_store", refuse)
+    capsys.readouterr()
+    assert main([*store, "validate"]) == 0
+    err = capsys.readouterr().err
+    assert f"note: the validation report could not be saved into {tmp_path / 'kb.db'} (cannot open the Oxigraph store: " \
+           "another process has it open for writing (a running `load`?)); the next command validates again" in err
+
 def test_oxigraph_server_serves_a_built_store_with_the_rows_guidegraph_gives(disk_path, kb):
     """The README's hand-over: `oxigraph serve-read-only` on a folder `load` built answers the saved
     queries over the knowledge graph as its default graph, while guidegraph reads the folder too."""

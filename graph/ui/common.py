@@ -35,8 +35,12 @@ def knowledge_base(library: str | None, store: str) -> KnowledgeBase:
 
 @st.cache_resource(show_spinner="Validating the library (SHACL shapes and structural checks)…")
 def validation_report(_kb: KnowledgeBase, store_id: int):
-    """The library's validation report, computed once per loaded knowledge base."""
-    return _kb.report if _kb.report is not None else _kb.validate()
+    """The library's validation report, computed once per loaded knowledge base (and kept in a
+    persistent store built without it, for the next start)."""
+    report = _kb.validated_report()
+    if _kb.unsaved_report:
+        print(build_notice(_kb), file=sys.stderr)
+    return report
 
 
 @st.cache_resource(show_spinner=False)
