@@ -574,6 +574,7 @@ def _evaluate_oxigraph(graph, text, bindings, *, form, max_rows, deadline) -> Qu
             text,
             prefixes=_OX_PREFIXES,
             default_graph=ox_graph_name(graph),  # where the knowledge graph's triples are (on disk, the default graph)
+            named_graphs=[],  # GRAPH ?g sees nothing, as on a server: not the knowledge graph's name, nor the manifest
             substitutions={ox.Variable(name): to_ox(term) for name, term in bindings.items()},
         )
     except SyntaxError as error:

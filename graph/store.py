@@ -23,7 +23,7 @@ server can hold other data beside it; an on-disk store's folder holds guidegraph
 there it is the default graph, which Oxigraph keeps in three indexes instead of the six of a named
 graph (the bulk load of 1,000 guidelines: 4.5 s instead of 6.9 s). What a query sees is the same
 everywhere: queries go to the knowledge graph as their default graph (SPARQL Protocol
-``default-graph-uri`` for a server). The build manifest of a persistent store
+``default-graph-uri`` for a server), with no named graphs (``GRAPH ?g`` matches nothing). The build manifest of a persistent store
 (:mod:`graph.build`) lives in its own named graph, :data:`BUILD_GRAPH`.
 """
 

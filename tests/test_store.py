@@ -194,6 +194,18 @@ def test_saved_query_gives_the_same_rows_on_every_store(kb, stores, store, name)
     assert _rows(stores[store].query(query.text, bindings=bindings, max_rows=100_000)) == expected
 
 
+
+def test_a_query_sees_the_knowledge_graph_only_and_no_named_graphs_on_every_store(kb, stores):
+    """Before: `GRAPH ?g` found the knowledge graph's own name in memory, the build manifest (with
+    its megabytes of JSON) on disk, and nothing on a server. Now nothing anywhere, as a server's
+    dataset of one default graph gives."""
+    graphs = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    everything = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    triples = len(kb.graph)
+    for name, store in {"memory": kb, "oxigraph-disk": stores["oxigraph-disk"], "sparql-server": stores["sparql-server"]}.items():
+        assert not store.query(graphs).rows, name
+        assert store.query(everything).rows[0][0].toPython() == triples, name
+
 def test_stats_and_conflicts_are_the_same_on_every_store(kb, stores):
     for store in STORE_NAMES:
         assert stores[store].stats() == kb.stats(), store
