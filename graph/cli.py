@@ -195,19 +195,13 @@ def cmd_export_fhir(args) -> int:
 
 def cmd_sparql(args) -> int:
     from .files import output_path
-    from .sparql import parse_binding, resolve_query, saved_queries
+    from .sparql import parse_binding, resolve_query, saved_queries_listing
     from .sparql_formats import format_result
 
-    if args.list:
-        queries = saved_queries()
-        if args.format == "json":
-            print(json.dumps([q.to_dict() for q in queries], indent=2, ensure_ascii=False))
-        else:
-            for q in queries:
-                takes = " ".join(f"--bind {p.name}=..." + ("" if p.required else " (optional)") for p in q.parameters)
-                print(f"{q.name:<26} {q.title}" + (f"  [{takes}]" if takes else ""))
-        return EXIT_OK
     target = output_path(args.output, force=args.force)  # refuse before the work, not after
+    if args.list:
+        _emit(saved_queries_listing(args.format), target, args.force)
+        return EXIT_OK
     query = sys.stdin.read() if args.query == "-" else args.query
     text, saved = resolve_query(query, saved=args.saved)
     bindings = dict(parse_binding(b) for b in args.bind)
@@ -253,20 +247,23 @@ def cmd_load(args) -> int:
 
 def cmd_bench(args) -> int:
     from .bench import check_targets, format_table, report_json, run_benchmark
-    from .files import check_output_path, write_atomic
+    from .files import STANDARD_OUTPUT, output_path, write_atomic
 
-    if args.json is not None:  # --json "" is refused, not taken for no --json
-        check_output_path(args.json, force=args.force)  # refuse before the work, not after
+    json_target = output_path(args.json, force=args.force) if args.json is not None else None  # before the work
+    to_stdout = args.json == STANDARD_OUTPUT  # JSON for a pipe: the table and the checks go to stderr
     rows = run_benchmark(sizes=_int_list(args.sizes, "--sizes"), stores=[s for s in args.stores.split(",") if s],
                          seed=args.seed, patients=args.patients, repeat=args.repeat, query_repeat=args.query_repeat,
                          queries=[q for q in args.queries.split(",") if q] if args.queries else None,
                          query_timeout_ms=args.query_timeout_ms, work_dir=args.work)
-    if args.json is not None:
-        print(f"wrote {write_atomic(args.json, report_json(rows), force=args.force)}", file=sys.stderr)
-    print(format_table(rows))
-    print()
+    if json_target is not None:
+        print(f"wrote {write_atomic(json_target, report_json(rows), force=args.force)}", file=sys.stderr)
+    elif to_stdout:
+        sys.stdout.write(report_json(rows))
+    table = sys.stderr if to_stdout else sys.stdout
+    print(format_table(rows), file=table)
+    print(file=table)
     for check in check_targets(rows):
-        print(check.line())
+        print(check.line(), file=table)
     # A failed measurement makes the run incomplete; a missed target is a finding, not a failure.
     return EXIT_INVALID if any(row.get("error") for row in rows) else EXIT_OK
 
@@ -289,7 +286,8 @@ def _add_scale_commands(commands) -> None:
     p.add_argument("--stores", default="memory,oxigraph,rdflib",
                    help="memory, oxigraph (on disk), rdflib (the baseline), sparql (a local Oxigraph server), "
                         "sparql:URL (default memory,oxigraph,rdflib)")
-    p.add_argument("--json", metavar="FILE", help="write the measured rows as JSON")
+    p.add_argument("--json", metavar="FILE", help="write the measured rows as JSON (- for standard output; "
+                   "the table then goes to stderr)")
     p.add_argument("--force", action="store_true", help="replace an existing JSON file")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic libraries (default 0)")
     p.add_argument("--patients", type=int, default=20, help="benchmark patients (default 20)")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import json
 import re
 import sys
 import threading
@@ -839,6 +840,23 @@ def saved_queries(folder: str | Path | None = None) -> list[SavedQuery]:
     """
     root = Path(folder) if folder is not None else QUERIES_DIR
     return [read_saved_query(path) for path in sorted(root.glob("*.rq"))]
+
+
+def saved_queries_listing(fmt: str = "text") -> str:
+    """The saved queries as the CLI's ``sparql --list`` gives them: JSON, or one line each with the
+    ``--bind`` options a query takes.
+
+    >>> print(saved_queries_listing().splitlines()[0])  # doctest: +ELLIPSIS
+    conflicts ...
+    """
+    queries = saved_queries()
+    if fmt == "json":
+        return json.dumps([q.to_dict() for q in queries], indent=2, ensure_ascii=False) + "\n"
+    lines = []
+    for q in queries:
+        takes = " ".join(f"--bind {p.name}=..." + ("" if p.required else " (optional)") for p in q.parameters)
+        lines.append(f"{q.name:<26} {q.title}" + (f"  [{takes}]" if takes else ""))
+    return "\n".join(lines) + "\n"
 
 
 def resolve_query(query: str | None = None, *, saved: str | None = None) -> tuple[str, SavedQuery | None]:

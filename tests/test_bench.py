@@ -146,6 +146,18 @@ def test_a_work_folder_that_is_a_file_is_an_input_error(capsys, tmp_path):
     assert (tmp_path / "notes").read_text() == "mine"
 
 
+def test_json_to_standard_output_is_the_rows_alone_with_the_table_on_stderr(capsys, tmp_path, monkeypatch):
+    """Before: --json - wrote a file named "-"."""
+    monkeypatch.chdir(tmp_path)
+    code = main(["bench", "--sizes", "2", "--stores", "memory", "--patients", "1", "--repeat", "1",
+                 "--query-repeat", "1", "--queries", "incomplete-guidelines", "--json", "-"])
+    captured = capsys.readouterr()
+    assert code == 0 and not (tmp_path / "-").exists()
+    rows = json.loads(captured.out)
+    assert [(row["store"], row["guidelines"]) for row in rows] == [("memory", 2)]
+    assert "recommend p95" in captured.err and "wrote" not in captured.err
+
+
 def test_a_failed_measurement_is_shown_and_fails_the_run(capsys, tmp_path):
     out = tmp_path / "bench.json"
     code = main(["bench", "--sizes", "2", "--stores", "memory,sparql:http://127.0.0.1:1/sparql", "--patients", "1",

@@ -549,6 +549,16 @@ def test_cli_list_names_every_saved_query_with_parameters(capsys):
     assert {q["name"] for q in json.loads(out)} >= {"pitfalls", "drug-doses"}
 
 
+def test_cli_list_writes_to_the_output_file_it_is_given(capsys, tmp_path):
+    """Before: -o was ignored by --list, which printed to standard output."""
+    listing = tmp_path / "queries.json"
+    code, out, err = run(capsys, "sparql", "--list", "--format", "json", "-o", str(listing))
+    assert code == 0 and out == "" and f"wrote {listing}" in err
+    assert {q["name"] for q in json.loads(listing.read_text(encoding="utf-8"))} >= {"pitfalls", "drug-doses"}
+    code, _, err = run(capsys, "sparql", "--list", "-o", str(listing))
+    assert code == 2 and "exists already; pass --force" in err
+
+
 @pytest.mark.parametrize(
     "argv, words",
     [
