@@ -10,7 +10,8 @@ import pytest
 from rdflib import Literal, URIRef
 
 from graph.errors import InputError
-from graph.sparql import QUERIES_DIR, check_query, read_saved_query, run_query, saved_queries, saved_query
+from graph.sparql import QUERIES_DIR, _parsed_form, check_query, read_saved_query, run_query, saved_queries, saved_query
+from graph.store import query_form
 from graph.sparql_formats import display
 from graph.vocab import KB
 
@@ -55,7 +56,20 @@ def test_each_file_opens_with_title_description_and_prefixes_and_parses(path):
     assert lines[0].startswith("# title: ") and lines[1].startswith("# description: ")
     assert query.title and len(query.description) > 20
     assert "PREFIX gg: <https://w3id.org/guidegraph/ontology#>" in query.text  # portable to other tools
-    assert check_query(query.text) == "SELECT"
+    # Parsed and checked here as any query is: check_query trusts the bundled texts without parsing.
+    assert _parsed_form(query.text) == query_form(query.text) == check_query(query.text) == "SELECT"
+
+
+def test_only_the_bundled_texts_skip_the_parse(monkeypatch):
+    import graph.sparql as sparql
+
+    parsed = []
+    monkeypatch.setattr(sparql, "_checked_form", lambda text, timeout_ms: parsed.append(text) or "SELECT")
+    pitfalls = saved_query("pitfalls").text
+    assert check_query(pitfalls) == "SELECT" and parsed == []
+    edited = pitfalls.replace("ORDER BY", "SERVICE <http://example.org/> { } ORDER BY")
+    check_query(edited)  # any change, even one character, is parsed and checked
+    assert parsed == [edited]
 
 
 def test_a_file_without_a_title_is_refused(tmp_path):
