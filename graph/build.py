@@ -364,8 +364,26 @@ def worker_pool(count: int):
     try:
         yield pool
     except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
+        _stop_workers(pool)
         raise
+    pool.shutdown(wait=True)
+
+
+def _stop_workers(pool) -> None:
+    """Cancel what has not started and end the workers now. The pool hands each worker its next
+    task ahead of time, and a worker takes a Ctrl-C or SIGTERM as the failure of its task (the
+    pool catches it) and goes on to the next: a Ctrl-C during the validation of 1,000 guidelines
+    took 9 to 77 s to end the command. The workers hold nothing to save, so they are killed."""
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14
+    if kill is not None:
+        kill()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.kill()
+    for process in processes:
+        process.join(timeout=5)
     pool.shutdown(wait=True)
 
 
