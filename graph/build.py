@@ -187,7 +187,7 @@ def read_manifest(graph) -> LibraryBuild | None:
 
     Raises
     ------
-    InputError : the manifest is there but cannot be read (written by hand, or damaged).
+    ManifestUnreadable : the manifest is there but cannot be read (written by hand, or damaged).
     """
     manifest = sibling(graph, BUILD_GRAPH)
     versions = _select(manifest, _VERSION_QUERY)
@@ -197,7 +197,12 @@ def read_manifest(graph) -> LibraryBuild | None:
         return _manifest_from(versions[0]["version"], lambda: _select(manifest, _MANIFEST_QUERY))
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
         # json.JSONDecodeError is a ValueError; a missing or malformed field surfaces as one of these.
-        raise InputError(f"the store's build manifest cannot be read ({type(error).__name__}: {error})") from None
+        raise ManifestUnreadable(f"the store's build manifest cannot be read ({type(error).__name__}: {error})") from None
+
+
+class ManifestUnreadable(InputError):
+    """A store's build manifest that is there but cannot be understood (not a server that cannot
+    be reached: building again is the cure for this one only)."""
 
 
 def _manifest_from(version: str, rows) -> LibraryBuild:
@@ -537,7 +542,7 @@ def open_built(kb_class, store: str | StoreSpec, library=None):
     graph = open_store(spec, read_only=spec.kind == "oxigraph")
     try:
         manifest = read_manifest(graph)
-    except InputError as error:
+    except ManifestUnreadable as error:
         raise InputError(f"{error.message}; run `{_load_command(spec, library)}` to build it again",
                          where=spec.where) from None
     if manifest is None:  # nothing loaded, or a load stopped half-way: the caller builds it

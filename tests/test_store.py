@@ -79,7 +79,9 @@ def test_an_unknown_store_is_an_input_error_that_lists_the_kinds(spec):
 def test_an_unreachable_server_is_one_clear_error(capsys):
     code = main(["--store", "sparql:http://127.0.0.1:9/", "stats"])  # port 9: discard, nothing listens
     assert code == 2
-    assert "cannot reach the SPARQL server" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "cannot reach the SPARQL server" in err
+    assert "load" not in err  # building the store again would not help
 
 
 
@@ -123,6 +125,7 @@ def test_a_user_and_password_in_the_url_go_as_basic_authentication_and_are_never
     assert _Recorder.seen and _Recorder.seen[0] == "Basic " + base64.b64encode(b"me:s3cret").decode()
     err = capsys.readouterr().err
     assert "HTTP 401: wrong password" in err and f"127.0.0.1:{server.server_port}/kb" in err
+    assert "load" not in err  # building the store again would not help
     assert "s3cret" not in err
     assert parse_store(spec).shown == f"sparql:http://me:***@127.0.0.1:{server.server_port}/kb"
 
