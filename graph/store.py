@@ -72,17 +72,19 @@ class StoreSpec:
     'http://h/ds/update'
     """
 
-    text: str
+    text: str = field(repr=False)  # as given: it may hold a password (see ``shown``)
     kind: str  # "memory" | "rdflib" | "oxigraph" | "sparql"
     path: Path | None = None
     query_url: str | None = None
     update_url: str | None = None
-    auth: tuple[str, str] | None = field(default=None, repr=False)  # HTTP Basic, from user:password@ in the URL
+    # HTTP Basic authentication for each URL, from its user:password@ (never shown)
+    auth: tuple[str, str] | None = field(default=None, repr=False)
+    update_auth: tuple[str, str] | None = field(default=None, repr=False)
 
     @property
     def shown(self) -> str:
-        """The spec as messages show it: never the password."""
-        return masked(self.text)
+        """The spec as messages show it: never a password."""
+        return masked(self.text) if self.kind == "sparql" else self.text
 
     @property
     def persistent(self) -> bool:
@@ -95,7 +97,14 @@ class StoreSpec:
 
 
 def parse_store(spec: str | StoreSpec) -> StoreSpec:
-    """Read a store spec; an unknown one lists the kinds there are, a malformed URL says what is wrong."""
+    """Read a store spec; an unknown one lists the kinds there are, a malformed URL says what is wrong.
+
+    >>> spec = parse_store("sparql:http://me:pw@h:7200/kb?infer=false#update=http://h:7200/kb/statements")
+    >>> spec.query_url, spec.update_url, spec.update_auth == spec.auth == ("me", "pw")
+    ('http://h:7200/kb?infer=false', 'http://h:7200/kb/statements', True)
+    >>> parse_store("sparql:http://h:7878/?x=1").query_url  # Oxigraph server's layout, the query string kept
+    'http://h:7878/query?x=1'
+    """
     if isinstance(spec, StoreSpec):
         return spec
     text = (spec or "memory").strip()
@@ -105,16 +114,31 @@ def parse_store(spec: str | StoreSpec) -> StoreSpec:
     if kind == "oxigraph" and rest:
         return StoreSpec(text, "oxigraph", path=Path(rest).expanduser())
     if kind == "sparql" and rest:
-        url, _, options = rest.partition("#")
+        url, hash_sign, fragment = rest.partition("#")
+        options = dict(urllib.parse.parse_qsl(fragment, keep_blank_values=True))
+        unknown = sorted(set(options) - {"update"})
+        if unknown or (hash_sign and not options.get("update")):
+            raise InputError(f"store {masked(text)!r}: after # give update=URL (the update endpoint), "
+                             f"not {fragment.split('=')[0] if fragment else 'nothing'!r}")
         query_url, auth = _server_url(url, text)
-        update = dict(urllib.parse.parse_qsl(options)).get("update")
-        update_url, update_auth = _server_url(update, text, "update ") if update else (None, None)
-        if urllib.parse.urlsplit(query_url).path in ("", "/"):  # a bare server address: Oxigraph server's endpoints
-            base = query_url.rstrip("/")
-            query_url, update_url = f"{base}/query", update_url or f"{base}/update"
-        return StoreSpec(text, "sparql", query_url=query_url, update_url=update_url or query_url,
-                         auth=auth or update_auth)
+        update_url, update_auth = _server_url(options["update"], text, "update ") if hash_sign else (None, None)
+        parts = urllib.parse.urlsplit(query_url)
+        if parts.path in ("", "/"):  # a bare server address: Oxigraph server's endpoints
+            query_url = urllib.parse.urlunsplit(parts._replace(path="/query"))
+            update_url = update_url or urllib.parse.urlunsplit(parts._replace(path="/update"))
+        update_url = update_url or query_url
+        # A URL without a user and password borrows the other's only on the same server.
+        if update_auth is None and _origin(update_url) == _origin(query_url):
+            update_auth = auth
+        if auth is None and _origin(update_url) == _origin(query_url):
+            auth = update_auth
+        return StoreSpec(text, "sparql", query_url=query_url, update_url=update_url, auth=auth, update_auth=update_auth)
     raise InputError(f"unknown store {masked(text)!r}; use one of: {', '.join(STORE_KINDS)}")
+
+
+def _origin(url: str) -> tuple:
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port
 
 
 def _server_url(url: str, text: str, role: str = "") -> tuple[str, tuple[str, str] | None]:
@@ -125,15 +149,21 @@ def _server_url(url: str, text: str, role: str = "") -> tuple[str, tuple[str, st
     ('http://h:7200/kb', ('me', 's3cret'))
     """
     shown = f"store {masked(text)!r}"
+    has_user = "@" in url
     try:
         parts = urllib.parse.urlsplit(url)
         parts.port  # noqa: B018 - reading it checks it: "Port could not be cast to integer value"
     except ValueError as error:
-        raise InputError(f"{shown}: the {role}URL is not valid: {error}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+        # urllib's words may quote part of a password, cut at a character it took for a delimiter
+        detail = "a password's @ : / # ? % must be written %40 %3A %2F %23 %3F %25" if has_user else error
+        raise InputError(f"{shown}: the {role}URL is not valid: {detail}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InputError(f"{shown}: give the server's http(s) {role}URL, e.g. sparql:http://127.0.0.1:7878")
     if any(c.isspace() or ord(c) < 32 for c in url):
         raise InputError(f"{shown}: the {role}URL contains a space; write it as %20")
+    if has_user and (parts.username is None or "@" in parts.netloc.rpartition("@")[0]):
+        raise InputError(f"{shown}: the {role}URL's user or password holds an @ or another delimiter: "
+                         "write a password's @ : / # ? % as %40 %3A %2F %23 %3F %25")
     auth = None
     if parts.username is not None:
         auth = (urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or ""))
@@ -141,16 +171,28 @@ def _server_url(url: str, text: str, role: str = "") -> tuple[str, tuple[str, st
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc)), auth
 
 
-_PASSWORD = re.compile(r"(//[^/@:#?]*:)[^/@#?]*@")
-
-
 def masked(text: str) -> str:
-    """A store spec as it may be shown: a password in it becomes ``***``.
+    """A store spec as it may be shown: a user's password (or a user alone, often a token) becomes
+    ``***``, up to the URL's last ``@`` (a password may hold one), in an encoded ``#update=`` URL too.
 
     >>> masked("sparql:http://me:s3cret@h:7200/kb")
     'sparql:http://me:***@h:7200/kb'
+    >>> masked("sparql:http://me:p@ss#x/y@h:7200/kb#update=http%3A%2F%2FTOKEN%40h%2Fu")
+    'sparql:http://me:***@h:7200/kb#update=http://***@h/u'
     """
-    return _PASSWORD.sub(r"\1***@", text)
+    head, sep, fragment = text.partition("#")
+    return _masked_urls(head + sep + urllib.parse.unquote(fragment))
+
+
+def _masked_urls(text: str) -> str:
+    pieces = text.split("://")
+    for i in range(1, len(pieces)):
+        piece = pieces[i]
+        at = piece.rfind("@")
+        if at >= 0:
+            user, has_password, _ = piece[:at].partition(":")
+            pieces[i] = (f"{user}:***" if has_password else "***") + piece[at:]
+    return "://".join(pieces)
 
 
 def open_store(spec: str | StoreSpec = "memory", *, read_only: bool = False, name: URIRef = KB_GRAPH) -> Graph:
@@ -172,7 +214,7 @@ def open_store(spec: str | StoreSpec = "memory", *, read_only: bool = False, nam
         identifier = DATASET_DEFAULT_GRAPH_ID if name == KB_GRAPH else name
         graph = Graph(store=_disk_store(spec.path, read_only=read_only), identifier=identifier)
     else:
-        graph = Graph(store=RemoteStore(spec.query_url, spec.update_url, auth=spec.auth), identifier=name)
+        graph = Graph(store=RemoteStore(spec.query_url, spec.update_url, auth=spec.auth, update_auth=spec.update_auth), identifier=name)
     bind_prefixes(graph)
     return graph
 
@@ -601,17 +643,21 @@ class RemoteStore(SPARQLUpdateStore):
     timeout, errors that say what the server answered, and bulk ``post_update`` for loading."""
 
     def __init__(self, query_url: str, update_url: str, *, timeout_s: float = REMOTE_TIMEOUT_S,
-                 auth: tuple[str, str] | None = None):
-        super().__init__(query_endpoint=query_url, update_endpoint=update_url, method="POST", autocommit=True, auth=auth)
+                 auth: tuple[str, str] | None = None, update_auth: tuple[str, str] | None = None):
+        # rdflib's own client sends updates only (queries go through _query below)
+        super().__init__(query_endpoint=query_url, update_endpoint=update_url, method="POST", autocommit=True,
+                         auth=update_auth)
         self.timeout_s = timeout_s
-        self._authorization = _basic_authorization(auth) if auth else None
+        self._query_authorization = _basic_authorization(auth) if auth else None
+        self._update_authorization = _basic_authorization(update_auth) if update_auth else None
 
     def _query(self, query: str, default_graph: str | None = None, named_graph: str | None = None) -> Result:
         self._queries += 1
         params = {"default-graph-uri": str(default_graph)} if isinstance(default_graph, (str, URIRef)) and not isinstance(default_graph, BNode) else {}
-        url = self.query_endpoint + ("?" + urllib.parse.urlencode(params) if params else "")
+        joiner = "&" if urllib.parse.urlsplit(self.query_endpoint).query else "?"
+        url = self.query_endpoint + (joiner + urllib.parse.urlencode(params) if params else "")
         accept = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, application/sparql-results+xml;q=0.5"
-        response = self._open(url, query.encode("utf-8"), "application/sparql-query", accept)
+        response = self._open(url, query.encode("utf-8"), "application/sparql-query", accept, self._query_authorization)
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         form = query_form(query)
         graph_answer = content_type in ("application/n-triples", "text/turtle")
@@ -642,16 +688,14 @@ class RemoteStore(SPARQLUpdateStore):
 
     def post_update(self, update: bytes) -> None:
         """Send one SPARQL 1.1 UPDATE request."""
-        self._send(self.update_endpoint, update, "application/sparql-update", "*/*")
+        with self._open(self.update_endpoint, update, "application/sparql-update", "*/*",
+                        self._update_authorization) as response:
+            response.read()
 
-    def _send(self, url: str, data: bytes, content_type: str, accept: str) -> bytes:
-        with self._open(url, data, content_type, accept) as response:
-            return response.read()
-
-    def _open(self, url: str, data: bytes, content_type: str, accept: str):
+    def _open(self, url: str, data: bytes, content_type: str, accept: str, authorization: str | None):
         headers = {"Content-Type": content_type, "Accept": accept}
-        if self._authorization:
-            headers["Authorization"] = self._authorization
+        if authorization:  # each URL's own user and password, never the other's
+            headers["Authorization"] = authorization
         request = urllib.request.Request(url, data=data, headers=headers)
         try:
             return urllib.request.urlopen(request, timeout=self.timeout_s)

@@ -103,9 +103,11 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
     """A server that refuses everyone, noting the Authorization header it was sent."""
 
     seen: list[str | None] = []
+    by_port: list[tuple[int, str | None]] = []
 
     def do_POST(self):  # noqa: N802 - http.server's hook
         self.seen.append(self.headers.get("Authorization"))
+        self.by_port.append((self.server.server_port, self.headers.get("Authorization")))
         self.send_response(401)
         self.end_headers()
         self.wfile.write(b"wrong password")
@@ -129,6 +131,79 @@ def test_a_user_and_password_in_the_url_go_as_basic_authentication_and_are_never
     assert "s3cret" not in err
     assert parse_store(spec).shown == f"sparql:http://me:***@127.0.0.1:{server.server_port}/kb"
 
+
+
+def test_each_url_gets_its_own_password_and_borrows_one_only_on_the_same_server():
+    same = parse_store("sparql:http://me:pw@h:7200/kb#update=http://h:7200/kb/statements")
+    assert same.auth == same.update_auth == ("me", "pw")
+    elsewhere = parse_store("sparql:http://me:pw@h:7200/kb#update=http://other:7200/kb/statements")
+    assert elsewhere.auth == ("me", "pw") and elsewhere.update_auth is None
+    both = parse_store("sparql:http://a:A@h/kb#update=http://b:B@h/u")
+    assert (both.auth, both.update_auth) == (("a", "A"), ("b", "B"))
+    assert "pw" not in repr(same) and "A" not in repr(both).replace("StoreSpec", "")
+
+
+def test_a_password_goes_only_to_the_url_it_was_given_for():
+    """Before: one user and password went to both URLs, to a server it was not given for."""
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder) for _ in range(2)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    query_port, update_port = (server.server_port for server in servers)
+    _Recorder.by_port.clear()
+    try:
+        remote = open_store(f"sparql:http://me:s3cret@127.0.0.1:{query_port}/kb#update=http://127.0.0.1:{update_port}/u").store
+        for send in (lambda: remote._query("ASK {}"), lambda: remote.post_update(b"CLEAR DEFAULT")):
+            with pytest.raises(InputError, match="HTTP 401"):
+                send()
+    finally:
+        for server in servers:
+            server.shutdown()
+    assert _Recorder.by_port == [(query_port, "Basic " + base64.b64encode(b"me:s3cret").decode()), (update_port, None)]
+
+
+@pytest.mark.parametrize("spec, secret", [
+    ("sparql:http://me:p@SECRET@127.0.0.1:9/kb", "SECRET"),
+    ("sparql:http://me:WRONG#PW@127.0.0.1:9/kb", "WRONG"),
+    ("sparql:http://TOKEN123@127.0.0.1:9/kb", "TOKEN123"),
+    ("sparql:http://127.0.0.1:9/kb#update=http%3A%2F%2Fu%3AENCSECRET%40127.0.0.1%3A9%2Fu", "ENCSECRET"),
+    ("sparql:http://me:s3cret@127.0.0.1:abc/kb", "s3cret"),
+])
+def test_no_message_shows_a_password_however_the_url_is_written(capsys, spec, secret):
+    assert main(["--store", spec, "stats"]) == 2
+    err = capsys.readouterr().err
+    assert secret not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_query_string_in_the_server_url_is_kept_and_the_graph_parameter_added_to_it():
+    """Before: `/query` went after the query string, and `?default-graph-uri` after another `?`."""
+    assert parse_store("sparql:http://h:7878?timeout=5").query_url == "http://h:7878/query?timeout=5"
+    server_side = []
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's hook
+            server_side.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            self.wfile.write(b'{"head": {}, "boolean": true}')
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        graph = open_store(f"sparql:http://127.0.0.1:{server.server_port}/kb?timeout=5")
+        assert graph.query("ASK { ?s ?p ?o }").askAnswer is True
+    finally:
+        server.shutdown()
+    assert server_side == ["/kb?timeout=5&default-graph-uri=https%3A%2F%2Fw3id.org%2Fguidegraph%2Fgraph%2Fknowledge"]
+
+
+@pytest.mark.parametrize("fragment", ["#updat=http://h/u", "#update=", "#"])
+def test_anything_but_update_after_the_hash_is_refused(capsys, fragment):
+    assert main(["--store", f"sparql:http://127.0.0.1:9/kb{fragment}", "stats"]) == 2
+    assert "after # give update=URL" in capsys.readouterr().err
 
 class _GraphEverywhere(http.server.BaseHTTPRequestHandler):
     """A server that answers every request with one triple in N-Triples: not what a SELECT asks for."""
@@ -392,6 +467,31 @@ def test_validating_a_store_built_without_validation_saves_the_report_into_it(tm
     assert "kb/mini/lead/1/dose/9" in capsys.readouterr().err
 
 
+
+def test_a_report_is_not_saved_into_a_build_newer_than_the_one_validated(tmp_path):
+    """Before: the app opened a store, the library was fixed and built again, and the app's
+    report of the old library went into the new build: `validate` then listed a finding that was
+    no longer there, for good."""
+    import subprocess
+    import sys
+
+    library = _library_that_does_not_conform(tmp_path / "lib")
+    store = f"oxigraph:{tmp_path / 'kb.db'}"
+
+    def load_elsewhere():  # another process, as `guidegraph load` beside the app
+        done = subprocess.run([sys.executable, "-m", "graph.cli", "--library", str(library), "--store", store, "load",
+                               "--no-validate"], capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+        assert done.returncode == 0, done.stderr
+
+    load_elsewhere()
+    opened = KnowledgeBase.load(library, store=store, validate=False)  # as the app opens it
+    (library / "bad.pathway.ttl").unlink()  # the library is fixed and built again
+    load_elsewhere()
+    assert not opened.validated_report().conforms  # the findings of the build it opened
+    assert opened.unsaved_report == "it was built again since it was opened; that build is validated on its own"
+    assert KnowledgeBase.load(library, store=store, validate=True).report.conforms
+
+
 def test_a_report_that_cannot_be_saved_says_so(tmp_path, capsys, monkeypatch):
     import graph.build
 
@@ -406,8 +506,8 @@ def test_a_report_that_cannot_be_saved_says_so(tmp_path, capsys, monkeypatch):
     capsys.readouterr()
     assert main([*store, "validate"]) == 0
     err = capsys.readouterr().err
-    assert f"note: the validation report could not be saved into {tmp_path / 'kb.db'} (cannot open the Oxigraph store: " \
-           "another process has it open for writing (a running `load`?)); the next command validates again" in err
+    assert f"note: the validation report could not be saved into the store ({tmp_path / 'kb.db'}: cannot open the " \
+           "Oxigraph store: another process has it open for writing (a running `load`?)); the next command validates again" in err
 
 def test_oxigraph_server_serves_a_built_store_with_the_rows_guidegraph_gives(disk_path, kb):
     """The README's hand-over: `oxigraph serve-read-only` on a folder `load` built answers the saved
