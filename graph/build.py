@@ -454,7 +454,7 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
     # N-Triples statements loaded: the store's own count (a COUNT over every triple) takes seconds
     # on a large store, and the sources repeat no triple but by accident.
     timings["triples"] = sum(block.count(b"\n") for block in parsed.blocks) + conflict_block.count(b"\n")
-    kb = kb_class(graph=graph, library=parsed.library, lexicon=parsed.lexicon, documents=parsed.documents, store=spec.shown)
+    kb = kb_class(graph=graph, library=parsed.library, lexicon=parsed.lexicon, documents=parsed.documents, store=spec.text)
     kb.conflicts = conflicts
     entry_index = None
     if spec.persistent:  # saved with the build: a large store then opens without reading every pathway's entry
@@ -571,7 +571,7 @@ def open_built(kb_class, store: str | StoreSpec, library=None):
         lib = Library(root)  # the library folder is not here: the graph is served as built
         lexicon = Lexicon.from_graph(graph)
     kb = kb_class(graph=graph, library=lib, lexicon=lexicon, documents=LazyDocuments(lib, manifest.documents, lexicon),
-                  store=spec.shown)
+                  store=spec.text)
     kb.conflicts = LazyList(manifest.conflict_list)
     if manifest.report is not None:
         kb.report = Report(tuple(Finding(**f) for f in manifest.report["findings"]))
@@ -584,20 +584,28 @@ def save_report(kb) -> str | None:
     """Save the validation report of an opened store built with ``--no-validate`` into its
     manifest, so later commands warn from it (a library that does not conform) and ``validate``
     does not check the whole library again. Returns None, or why the report could not be saved
-    (a folder or server this user may only read; a ``load`` writing at the moment)."""
+    (a folder or server this user may only read; a ``load`` writing at the moment; a build newer
+    than the one validated, which keeps its own findings: the report is written only into the
+    build it describes, in one update)."""
     spec = parse_store(kb.store)
-    update = (f"DELETE WHERE {{ GRAPH <{BUILD_GRAPH}> {{ {nt_term(BUILD_NODE)} <{GG.reportJson}> ?report }} }} ;\n"
-              f"INSERT DATA {{ GRAPH <{BUILD_GRAPH}> {{ {nt_term(BUILD_NODE)} <{GG.reportJson}> "
-              f"{nt_term(Literal(json.dumps(kb.report.to_dict(), ensure_ascii=False)))} }} }}")
+    node, built = nt_term(BUILD_NODE), nt_term(Literal(kb.build.built))
+    this_build = (f"{node} <{PROV.generatedAtTime}> ?built FILTER (STR(?built) = {built})")
+    update = (f"DELETE {{ GRAPH <{BUILD_GRAPH}> {{ {node} <{GG.reportJson}> ?old }} }}\n"
+              f"INSERT {{ GRAPH <{BUILD_GRAPH}> {{ {node} <{GG.reportJson}> "
+              f"{nt_term(Literal(json.dumps(kb.report.to_dict(), ensure_ascii=False)))} }} }}\n"
+              f"WHERE {{ GRAPH <{BUILD_GRAPH}> {{ {this_build} OPTIONAL {{ {node} <{GG.reportJson}> ?old }} }} }}")
+    saved = f"ASK {{ GRAPH <{BUILD_GRAPH}> {{ {this_build} . {node} <{GG.reportJson}> ?report }} }}"
     try:
         if spec.kind == "oxigraph":
             with writable_disk_store(spec.path) as store:
                 store.update(update)
+                written = bool(store.query(saved))
         else:
             kb.graph.store.post_update(update.encode("utf-8"))
-    except (InputError, OSError, RuntimeError) as error:
-        return getattr(error, "message", None) or " ".join(str(error).split())
-    return None
+            written = bool(kb.graph.store._query(saved).askAnswer)
+    except (InputError, OSError, RuntimeError) as error:  # str(): the message after where it happened
+        return " ".join(str(error).split())
+    return None if written else "it was built again since it was opened; that build is validated on its own"
 
 
 def build_notice(kb) -> str | None:
@@ -606,7 +614,7 @@ def build_notice(kb) -> str | None:
     when the validation report it made could not be saved into the store."""
     spec = parse_store(kb.store)
     if kb.unsaved_report:
-        return (f"note: the validation report could not be saved into {spec.where} ({kb.unsaved_report}); "
+        return (f"note: the validation report could not be saved into the store ({kb.unsaved_report}); "
                 "the next command validates again")
     if not spec.persistent or "open_s" in kb.timings:
         return None
@@ -695,5 +703,5 @@ def load_summary(kb) -> str:
              ("remote_load_s", "upload"), ("optimize_s", "compaction"))
     phases = ", ".join(f"{name} {t[key]:.1f} s" for key, name in named if key in t)
     total = sum(t[key] for key, _ in named if key in t)
-    return (f"loaded {len(kb.documents)} documents, {t['triples']:,} triples into {kb.store} in {total:.1f} s "
+    return (f"loaded {len(kb.documents)} documents, {t['triples']:,} triples into {parse_store(kb.store).shown} in {total:.1f} s "
             f"({phases}); {len(kb.conflicts)} conflict(s)")

@@ -164,7 +164,7 @@ class KnowledgeBase:
             from .store import parse_store
 
             self.report = self.validate(progress=progress)
-            if parse_store(self.store).persistent:
+            if parse_store(self.store).persistent and self.build is not None:
                 self.unsaved_report = save_report(self)
         return self.report
 
