@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
+from .store import masked, parse_store
 
 BENCH_STORES = ("memory", "oxigraph", "rdflib", "sparql")
 JSON_KEYS = ("store", "guidelines", "triples", "load_s", "triples_per_s", "recommend_p50_ms", "recommend_p95_ms",
@@ -136,17 +137,18 @@ def run_benchmark(
             library = generate_library(size, seed=seed, out_dir=root / f"library-{size}")
             say(f"size {size}: generated {size} synthetic guidelines in {time.perf_counter() - started:.1f} s")
             for store in stores:
-                say(f"size {size}: {store} ...")
+                shown = masked(store)  # rows, table and JSON never hold a server's password
+                say(f"size {size}: {shown} ...")
                 job = {"library": str(library.root), "size": size, "seed": seed, "patients": patients, "repeat": repeat,
                        "query_repeat": query_repeat, "queries": names, "query_timeout_ms": query_timeout_ms}
                 try:
                     row = _measure_store(store, size, root, job)
                 except Exception as error:  # noqa: BLE001 - one failed measurement must not lose the others
-                    row = {key: None for key in JSON_KEYS} | {"store": store, "guidelines": size,
+                    row = {key: None for key in JSON_KEYS} | {"store": shown, "guidelines": size,
                                                               "error": " ".join(str(error).split())[:300]}
-                    say(f"size {size}: {store}: FAILED: {row['error']}")
+                    say(f"size {size}: {shown}: FAILED: {row['error']}")
                 else:
-                    say(f"size {size}: {store}: " + ", ".join(f"{k} {_show(row.get(k))}" for k in JSON_KEYS[2:]))
+                    say(f"size {size}: {shown}: " + ", ".join(f"{k} {_show(row.get(k))}" for k in JSON_KEYS[2:]))
                 rows.append(row)
     finally:
         if work_dir is None:
@@ -175,7 +177,10 @@ def _positive(value, what: str) -> int:
 
 
 def _checked_store(store: str) -> str:
-    if store in BENCH_STORES or store.startswith("sparql:"):
+    if store in BENCH_STORES:
+        return store
+    if store.startswith("sparql:"):
+        parse_store(store)  # a malformed URL is refused before any library is generated
         return store
     raise InputError(f"unknown benchmark store {store!r}; use some of: {', '.join(BENCH_STORES)} (or sparql:URL)")
 
@@ -218,7 +223,7 @@ def _measure_store(store, size, root, job: dict) -> dict:
     finally:
         if server is not None:
             server.stop()
-    row["store"] = store
+    row["store"] = masked(store)
     row["guidelines"] = size
     return {key: row.get(key) for key in JSON_KEYS} | {k: v for k, v in row.items() if k not in JSON_KEYS}
 

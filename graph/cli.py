@@ -41,7 +41,7 @@ def _emit(text: str, target: Path | None, force: bool) -> None:
 
 def _port(text: str) -> int:
     """argparse type of ``--port``: a TCP port number, 0 for any free one."""
-    if not text.isdigit() or int(text) > 65535:
+    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
     return int(text)
 
@@ -249,7 +249,7 @@ def cmd_bench(args) -> int:
     from .bench import check_targets, format_table, report_json, run_benchmark
     from .files import STANDARD_OUTPUT, output_path, write_atomic
 
-    json_target = output_path(args.json, force=args.force) if args.json is not None else None  # before the work
+    json_target = output_path(args.json, force=args.force, option="--json") if args.json is not None else None
     to_stdout = args.json == STANDARD_OUTPUT  # JSON for a pipe: the table and the checks go to stderr
     rows = run_benchmark(sizes=_int_list(args.sizes, "--sizes"), stores=[s for s in args.stores.split(",") if s],
                          seed=args.seed, patients=args.patients, repeat=args.repeat, query_repeat=args.query_repeat,

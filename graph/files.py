@@ -45,7 +45,7 @@ def check_output_path(path: str | Path, *, force: bool = False) -> Path:
 STANDARD_OUTPUT = "-"
 
 
-def output_path(output: str | None, *, force: bool = False) -> Path | None:
+def output_path(output: str | None, *, force: bool = False, option: str = "-o") -> Path | None:
     """Where a command's ``-o`` sends its output, checked before any work is done.
 
     None means standard output: no ``-o``, or ``-o -``. Any other name must pass
@@ -64,7 +64,7 @@ def output_path(output: str | None, *, force: bool = False) -> Path | None:
     if output is None or output == STANDARD_OUTPUT:
         return None
     if not output.strip():
-        raise InputError("the output file name is empty; name a file, or - for standard output", where="-o")
+        raise InputError("the output file name is empty; name a file, or - for standard output", where=option)
     return check_output_path(output, force=force)
 
 

@@ -158,6 +158,20 @@ def test_json_to_standard_output_is_the_rows_alone_with_the_table_on_stderr(caps
     assert "recommend p95" in captured.err and "wrote" not in captured.err
 
 
+def test_a_servers_password_is_in_no_row_line_or_file(capsys, tmp_path):
+    out = tmp_path / "bench.json"
+    code = main(["bench", "--sizes", "2", "--stores", "sparql:http://me:s3cret@127.0.0.1:1/sparql", "--patients", "1",
+                 "--repeat", "1", "--query-repeat", "1", "--queries", "incomplete-guidelines", "--json", str(out)])
+    captured = capsys.readouterr()
+    assert code == 1 and "sparql:http://me:***@127.0.0.1:1/sparql" in captured.out
+    assert "s3cret" not in captured.out + captured.err + out.read_text()
+
+
+def test_a_malformed_server_url_is_refused_before_any_library_is_generated(capsys, tmp_path):
+    assert main(["bench", "--sizes", "2", "--stores", "sparql:http://127.0.0.1:99999/sparql", "--work", str(tmp_path)]) == 2
+    assert "Port out of range" in capsys.readouterr().err and not list(tmp_path.iterdir())
+
+
 def test_a_failed_measurement_is_shown_and_fails_the_run(capsys, tmp_path):
     out = tmp_path / "bench.json"
     code = main(["bench", "--sizes", "2", "--stores", "memory,sparql:http://127.0.0.1:1/sparql", "--patients", "1",

@@ -600,7 +600,7 @@ def test_bench_with_an_empty_json_name_measured_and_wrote_nothing(capsys, monkey
     import graph.bench
 
     monkeypatch.setattr(graph.bench, "run_benchmark", lambda **_: pytest.fail("measured before checking --json"))
-    assert_one_line_error(*run(capsys, "bench", "--sizes", "10", "--json", ""), REFUSED, "output file name is empty")
+    assert_one_line_error(*run(capsys, "bench", "--sizes", "10", "--json", ""), REFUSED, "--json: the output file name is empty")
 
 
 @pytest.mark.parametrize("command", [["stats"], ["load"]], ids=["open", "load"])

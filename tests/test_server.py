@@ -290,7 +290,7 @@ def test_a_busy_port_is_one_line_before_the_library_is_loaded(monkeypatch, capsy
     assert loaded == []  # said at once, not after building the knowledge graph
 
 
-@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+@pytest.mark.parametrize("port", ["99999", "-1", "http", "\u0663\u0663\u0663", "\u00b2"])
 def test_a_port_out_of_range_is_a_usage_error(capsys, port):
     assert cli.main(["serve", "--port", port]) == 2
     assert capsys.readouterr().err == f"guidegraph: error: serve: argument --port: {port!r} is not a port number (0 to 65535)\n"
