@@ -30,6 +30,7 @@ import re
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache, partial
@@ -421,7 +422,17 @@ def parse_term(text: str) -> Identifier:
     >>> parse_term('"a b"'), parse_term('"rash"@en'), parse_term('"3"^^xsd:integer')
     (rdflib.term.Literal('a b'), rdflib.term.Literal('rash', lang='en'), rdflib.term.Literal('3', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer')))
 
-    A quoted value that does not end where its literal ends is refused, not cut short:
+    A quoted value that does not end where its literal ends is refused, not cut short, and so are
+    an IRI without its closing ``>`` and a literal that its datatype cannot read:
+
+    >>> parse_term("<https://w3id.org/guidegraph/kb/x")
+    Traceback (most recent call last):
+    ...
+    graph.errors.InputError: cannot read '<https://w3id.org/guidegraph/kb/x' as an IRI: write <https://...>, with no space, quote or <> inside
+    >>> parse_term('"x"^^xsd:integer')
+    Traceback (most recent call last):
+    ...
+    graph.errors.InputError: cannot read '"x"^^xsd:integer' as a literal: 'x' is not a valid xsd:integer
 
     >>> parse_term('"abc')
     Traceback (most recent call last):
@@ -444,22 +455,43 @@ def parse_term(text: str) -> Identifier:
     if text.startswith('"') and not _QUOTED_LITERAL.fullmatch(text):
         raise InputError(f'cannot read {text!r} as a literal: write "text", "text"@en or "text"^^xsd:type, '
                          'with \\" for a quote inside')
+    if text.startswith("<") and not (text.endswith(">") and _is_iri(text[1:-1])):
+        raise InputError(f"cannot read {text!r} as an IRI: write <https://...>, with no space, quote or <> inside")
     if text.startswith(("<", '"')):
         from .vocab import bind_prefixes
 
         names = Graph()
         bind_prefixes(names)
         try:
-            term = from_n3(text, nsm=names.namespace_manager)
+            with _quiet_rdflib_terms():
+                term = from_n3(text, nsm=names.namespace_manager)
         except Exception:  # noqa: BLE001 - rdflib raises several types for a malformed term
             term = None
         if not isinstance(term, (URIRef, Literal)) or (isinstance(term, URIRef) and not _is_iri(str(term))):
             raise InputError(f"cannot read {text!r} as an IRI or a literal")
+        if isinstance(term, Literal) and term.ill_typed:
+            datatype = names.namespace_manager.normalizeUri(term.datatype)
+            raise InputError(f"cannot read {text!r} as a literal: {str(term)!r} is not a valid {datatype}")
         return term
     prefix, colon, local = text.partition(":")
     if colon and prefix in PREFIXES and " " not in local:
         return URIRef(str(PREFIXES[prefix]) + local)
     return Literal(text)
+
+
+@contextmanager
+def _quiet_rdflib_terms():
+    """rdflib logs a traceback for a literal whose text does not fit its datatype; such a value
+    is refused here in one line instead (``Literal.ill_typed``)."""
+    import logging
+
+    logger = logging.getLogger("rdflib.term")
+    quiet = logging.Filter("nothing")  # passes only records of a logger named "nothing"
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
 
 
 def parse_binding(text: str) -> tuple[str, Identifier]:

@@ -366,6 +366,22 @@ def test_a_malformed_quoted_value_was_bound_cut_short(value):
     assert f"cannot read {value!r} as a literal" in str(refused.value)
 
 
+@pytest.mark.parametrize("value, says", [
+    ("<https://w3id.org/guidegraph/kb/lupus-tacrolimus-rebound", "as an IRI"),
+    ("<https://x>junk", "as an IRI"),
+    ('"x"^^xsd:integer', "'x' is not a valid xsd:integer"),
+    ('"2026-13-45"^^xsd:date', "is not a valid xsd:date"),
+])
+def test_an_unclosed_iri_or_an_ill_typed_literal_is_refused_in_one_line(capsys, value, says):
+    """Before: an IRI without its > was bound as <https://>, and "x"^^xsd:integer printed rdflib's
+    traceback and ran the query (exit 0)."""
+    from graph.cli import main
+
+    assert main(["sparql", "--saved", "statements-mentioning", "--bind", f"drug={value}"]) == 2
+    err = capsys.readouterr().err
+    assert says in err and len(err.strip().splitlines()) == 1
+
+
 def test_binding_names_and_values_are_checked():
     assert check_bindings({"?ref": 3}) == {"ref": Literal(3)}
     with pytest.raises(InputError, match="not a variable name"):
