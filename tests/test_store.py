@@ -9,6 +9,7 @@ import http.server
 import shutil
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,18 @@ def test_a_malformed_server_url_is_a_usage_error_before_anything_is_sent(capsys,
     assert says in err and len(err.strip().splitlines()) == 1
 
 
+@contextmanager
+def _serving(handler):
+    """A throwaway HTTP server on a free 127.0.0.1 port, answering with ``handler``; its port."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 class _Recorder(http.server.BaseHTTPRequestHandler):
     """A server that refuses everyone, noting the Authorization header it was sent."""
 
@@ -117,19 +130,15 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
 
 
 def test_a_user_and_password_in_the_url_go_as_basic_authentication_and_are_never_shown(capsys):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        spec = f"sparql:http://me:s3cret@127.0.0.1:{server.server_port}/kb"
+    with _serving(_Recorder) as port:
+        spec = f"sparql:http://me:s3cret@127.0.0.1:{port}/kb"
         assert main(["--store", spec, "stats"]) == 2
-    finally:
-        server.shutdown()
     assert _Recorder.seen and _Recorder.seen[0] == "Basic " + base64.b64encode(b"me:s3cret").decode()
     err = capsys.readouterr().err
-    assert "HTTP 401: wrong password" in err and f"127.0.0.1:{server.server_port}/kb" in err
+    assert "HTTP 401: wrong password" in err and f"127.0.0.1:{port}/kb" in err
     assert "load" not in err  # building the store again would not help
     assert "s3cret" not in err
-    assert parse_store(spec).shown == f"sparql:http://me:***@127.0.0.1:{server.server_port}/kb"
+    assert parse_store(spec).shown == f"sparql:http://me:***@127.0.0.1:{port}/kb"
 
 
 
@@ -145,19 +154,12 @@ def test_each_url_gets_its_own_password_and_borrows_one_only_on_the_same_server(
 
 def test_a_password_goes_only_to_the_url_it_was_given_for():
     """Before: one user and password went to both URLs, to a server it was not given for."""
-    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder) for _ in range(2)]
-    for server in servers:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    query_port, update_port = (server.server_port for server in servers)
     _Recorder.by_port.clear()
-    try:
+    with _serving(_Recorder) as query_port, _serving(_Recorder) as update_port:
         remote = open_store(f"sparql:http://me:s3cret@127.0.0.1:{query_port}/kb#update=http://127.0.0.1:{update_port}/u").store
         for send in (lambda: remote._query("ASK {}"), lambda: remote.post_update(b"CLEAR DEFAULT")):
             with pytest.raises(InputError, match="HTTP 401"):
                 send()
-    finally:
-        for server in servers:
-            server.shutdown()
     assert _Recorder.by_port == [(query_port, "Basic " + base64.b64encode(b"me:s3cret").decode()), (update_port, None)]
 
 
@@ -190,13 +192,9 @@ def test_a_query_string_in_the_server_url_is_kept_and_the_graph_parameter_added_
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        graph = open_store(f"sparql:http://127.0.0.1:{server.server_port}/kb?timeout=5")
+    with _serving(Answer) as port:
+        graph = open_store(f"sparql:http://127.0.0.1:{port}/kb?timeout=5")
         assert graph.query("ASK { ?s ?p ?o }").askAnswer is True
-    finally:
-        server.shutdown()
     assert server_side == ["/kb?timeout=5&default-graph-uri=https%3A%2F%2Fw3id.org%2Fguidegraph%2Fgraph%2Fknowledge"]
 
 
@@ -204,6 +202,7 @@ def test_a_query_string_in_the_server_url_is_kept_and_the_graph_parameter_added_
 def test_anything_but_update_after_the_hash_is_refused(capsys, fragment):
     assert main(["--store", f"sparql:http://127.0.0.1:9/kb{fragment}", "stats"]) == 2
     assert "after # give update=URL" in capsys.readouterr().err
+
 
 class _GraphEverywhere(http.server.BaseHTTPRequestHandler):
     """A server that answers every request with one triple in N-Triples: not what a SELECT asks for."""
@@ -219,12 +218,8 @@ class _GraphEverywhere(http.server.BaseHTTPRequestHandler):
 
 
 def test_a_server_answering_a_select_with_a_graph_is_refused_as_not_results(capsys):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _GraphEverywhere)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        assert main(["--store", f"sparql:http://127.0.0.1:{server.server_port}/kb", "stats"]) == 2
-    finally:
-        server.shutdown()
+    with _serving(_GraphEverywhere) as port:
+        assert main(["--store", f"sparql:http://127.0.0.1:{port}/kb", "stats"]) == 2
     err = capsys.readouterr().err
     assert "answered application/n-triples to a SELECT query, not valid results" in err
     assert len(err.strip().splitlines()) == 1
