@@ -182,6 +182,11 @@ SELECT ?folder ?version ?triples ?built ?files ?conflicts ?report ?entryIndex WH
 }"""
 
 
+class ManifestUnreadable(InputError):
+    """A store's build manifest that is there but cannot be understood (not a server that cannot
+    be reached: building again is the cure for this one only)."""
+
+
 def read_manifest(graph) -> LibraryBuild | None:
     """The manifest of the store under ``graph``, or None when it holds no finished build.
 
@@ -198,11 +203,6 @@ def read_manifest(graph) -> LibraryBuild | None:
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
         # json.JSONDecodeError is a ValueError; a missing or malformed field surfaces as one of these.
         raise ManifestUnreadable(f"the store's build manifest cannot be read ({type(error).__name__}: {error})") from None
-
-
-class ManifestUnreadable(InputError):
-    """A store's build manifest that is there but cannot be understood (not a server that cannot
-    be reached: building again is the cure for this one only)."""
 
 
 def _manifest_from(version: str, rows) -> LibraryBuild:
@@ -602,6 +602,7 @@ def save_report(kb) -> str | None:
                 written = bool(store.query(saved))
         else:
             kb.graph.store.post_update(update.encode("utf-8"))
+            # asked of the server's whole dataset: a query through the graph sees the knowledge graph alone
             written = bool(kb.graph.store._query(saved).askAnswer)
     except (InputError, OSError, RuntimeError) as error:  # str(): the message after where it happened
         return " ".join(str(error).split())
@@ -703,5 +704,6 @@ def load_summary(kb) -> str:
              ("remote_load_s", "upload"), ("optimize_s", "compaction"))
     phases = ", ".join(f"{name} {t[key]:.1f} s" for key, name in named if key in t)
     total = sum(t[key] for key, _ in named if key in t)
-    return (f"loaded {len(kb.documents)} documents, {t['triples']:,} triples into {parse_store(kb.store).shown} in {total:.1f} s "
+    where = parse_store(kb.store).shown
+    return (f"loaded {len(kb.documents)} documents, {t['triples']:,} triples into {where} in {total:.1f} s "
             f"({phases}); {len(kb.conflicts)} conflict(s)")

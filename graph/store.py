@@ -23,8 +23,9 @@ server can hold other data beside it; an on-disk store's folder holds guidegraph
 there it is the default graph, which Oxigraph keeps in three indexes instead of the six of a named
 graph (the bulk load of 1,000 guidelines: 4.5 s instead of 6.9 s). What a query sees is the same
 everywhere: queries go to the knowledge graph as their default graph (SPARQL Protocol
-``default-graph-uri`` for a server), with no named graphs (``GRAPH ?g`` matches nothing). The build manifest of a persistent store
-(:mod:`graph.build`) lives in its own named graph, :data:`BUILD_GRAPH`.
+``default-graph-uri`` for a server), with no named graphs (``GRAPH ?g`` matches nothing). The
+build manifest of a persistent store (:mod:`graph.build`) lives in its own named graph,
+:data:`BUILD_GRAPH`.
 """
 
 from __future__ import annotations
@@ -127,11 +128,8 @@ def parse_store(spec: str | StoreSpec) -> StoreSpec:
             query_url = urllib.parse.urlunsplit(parts._replace(path="/query"))
             update_url = update_url or urllib.parse.urlunsplit(parts._replace(path="/update"))
         update_url = update_url or query_url
-        # A URL without a user and password borrows the other's only on the same server.
-        if update_auth is None and _origin(update_url) == _origin(query_url):
-            update_auth = auth
-        if auth is None and _origin(update_url) == _origin(query_url):
-            auth = update_auth
+        if _origin(update_url) == _origin(query_url):  # a URL without a password borrows the other's here only
+            auth, update_auth = auth or update_auth, update_auth or auth
         return StoreSpec(text, "sparql", query_url=query_url, update_url=update_url, auth=auth, update_auth=update_auth)
     raise InputError(f"unknown store {masked(text)!r}; use one of: {', '.join(STORE_KINDS)}")
 
@@ -139,6 +137,9 @@ def parse_store(spec: str | StoreSpec) -> StoreSpec:
 def _origin(url: str) -> tuple:
     parts = urllib.parse.urlsplit(url)
     return parts.scheme, parts.hostname, parts.port
+
+
+_ENCODE_IN_PASSWORDS = "@ : / # ? % must be written %40 %3A %2F %23 %3F %25"
 
 
 def _server_url(url: str, text: str, role: str = "") -> tuple[str, tuple[str, str] | None]:
@@ -155,7 +156,7 @@ def _server_url(url: str, text: str, role: str = "") -> tuple[str, tuple[str, st
         parts.port  # noqa: B018 - reading it checks it: "Port could not be cast to integer value"
     except ValueError as error:
         # urllib's words may quote part of a password, cut at a character it took for a delimiter
-        detail = "a password's @ : / # ? % must be written %40 %3A %2F %23 %3F %25" if has_user else error
+        detail = f"a password's {_ENCODE_IN_PASSWORDS}" if has_user else error
         raise InputError(f"{shown}: the {role}URL is not valid: {detail}") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InputError(f"{shown}: give the server's http(s) {role}URL, e.g. sparql:http://127.0.0.1:7878")
@@ -163,7 +164,7 @@ def _server_url(url: str, text: str, role: str = "") -> tuple[str, tuple[str, st
         raise InputError(f"{shown}: the {role}URL contains a space; write it as %20")
     if has_user and (parts.username is None or "@" in parts.netloc.rpartition("@")[0]):
         raise InputError(f"{shown}: the {role}URL's user or password holds an @ or another delimiter: "
-                         "write a password's @ : / # ? % as %40 %3A %2F %23 %3F %25")
+                         f"a password's {_ENCODE_IN_PASSWORDS}")
     auth = None
     if parts.username is not None:
         auth = (urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or ""))
@@ -214,7 +215,8 @@ def open_store(spec: str | StoreSpec = "memory", *, read_only: bool = False, nam
         identifier = DATASET_DEFAULT_GRAPH_ID if name == KB_GRAPH else name
         graph = Graph(store=_disk_store(spec.path, read_only=read_only), identifier=identifier)
     else:
-        graph = Graph(store=RemoteStore(spec.query_url, spec.update_url, auth=spec.auth, update_auth=spec.update_auth), identifier=name)
+        remote = RemoteStore(spec.query_url, spec.update_url, auth=spec.auth, update_auth=spec.update_auth)
+        graph = Graph(store=remote, identifier=name)
     bind_prefixes(graph)
     return graph
 
