@@ -23,9 +23,11 @@ slower). On the ``rdflib`` store, rdflib's engine runs with ``SPARQL_LOAD_GRAPHS
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
-import os
+import io
 import json
+import os
 import re
 import sys
 import threading
@@ -888,21 +890,42 @@ def saved_queries(folder: str | Path | None = None) -> list[SavedQuery]:
     return [read_saved_query(path) for path in sorted(root.glob("*.rq"))]
 
 
-def saved_queries_listing(fmt: str = "text") -> str:
-    """The saved queries as the CLI's ``sparql --list`` gives them: JSON, or one line each with the
-    ``--bind`` options a query takes.
+def saved_queries_listing(fmt: str | None = "text") -> str:
+    """The saved queries as the CLI's ``sparql --list`` gives them: one line each with the
+    ``--bind`` options a query takes (``text`` or ``table``), JSON, or CSV/TSV rows of name, title,
+    description and parameters.
 
     >>> print(saved_queries_listing().splitlines()[0])  # doctest: +ELLIPSIS
     conflicts ...
+    >>> print(saved_queries_listing("csv").splitlines()[0])
+    name,title,description,parameters
     """
     queries = saved_queries()
     if fmt == "json":
         return json.dumps([q.to_dict() for q in queries], indent=2, ensure_ascii=False) + "\n"
+    if fmt in ("csv", "tsv"):
+        return _listing_rows(queries, "," if fmt == "csv" else "\t")
+    if fmt not in (None, "text", "table"):
+        raise InputError(f"the list of saved queries is written as table, json, csv or tsv; not {fmt}")
     lines = []
     for q in queries:
         takes = " ".join(f"--bind {p.name}=..." + ("" if p.required else " (optional)") for p in q.parameters)
         lines.append(f"{q.name:<26} {q.title}" + (f"  [{takes}]" if takes else ""))
     return "\n".join(lines) + "\n"
+
+
+def _listing_rows(queries: list[SavedQuery], delimiter: str) -> str:
+    header = ["name", "title", "description", "parameters"]
+    rows = [
+        [q.name, q.title, q.description,
+         "; ".join(f"{p.name} ({'required' if p.required else 'optional'})" for p in q.parameters)]
+        for q in queries
+    ]
+    if delimiter == "\t":  # TSV has no quoting: runs of white space (tabs, line breaks) become one space
+        return "".join("\t".join(" ".join(field.split()) for field in row) + "\n" for row in [header, *rows])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([header, *rows])  # RFC 4180, as the query results
+    return out.getvalue()
 
 
 def resolve_query(query: str | None = None, *, saved: str | None = None) -> tuple[str, SavedQuery | None]:

@@ -38,6 +38,7 @@ from graph.sparql import (
     parse_binding,
     parse_term,
     run_query,
+    saved_queries,
 )
 from graph.sparql_formats import FORMATS, format_result
 from graph.vocab import GG, KB
@@ -563,6 +564,25 @@ def test_cli_list_names_every_saved_query_with_parameters(capsys):
     assert code == 0 and "statements-citing" in out and "--bind ref=..." in out
     code, out, _ = run(capsys, "sparql", "--list", "--format", "json")
     assert {q["name"] for q in json.loads(out)} >= {"pitfalls", "drug-doses"}
+
+
+@pytest.mark.parametrize("fmt, delimiter", [("csv", ","), ("tsv", "\t")])
+def test_cli_list_as_csv_or_tsv_has_a_row_per_saved_query(capsys, fmt, delimiter):
+    """Before: --format csv and tsv were ignored and the text listing came out."""
+    code, out, _ = run(capsys, "sparql", "--list", "--format", fmt)
+    rows = list(csv.reader(io.StringIO(out), delimiter=delimiter))
+    assert code == 0 and rows[0] == ["name", "title", "description", "parameters"]
+    by_name = {row[0]: row for row in rows[1:]}
+    assert set(by_name) == {q.name for q in saved_queries()}
+    assert by_name["statements-citing"][3] == "ref (required); guideline (optional)"
+    assert by_name["pitfalls"][1] == "Pitfalls with their citations" and by_name["pitfalls"][3] == ""
+    assert all(len(row) == 4 for row in rows)
+
+
+def test_cli_list_refuses_a_graph_format(capsys):
+    code, out, err = run(capsys, "sparql", "--list", "--format", "ttl")
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == ["guidegraph: error: the list of saved queries is written as table, json, csv or tsv; not ttl"]
 
 
 def test_cli_list_writes_to_the_output_file_it_is_given(capsys, tmp_path):
