@@ -46,6 +46,18 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _named(what: str):
+    """argparse type of an option naming a place: refuses an empty value, which would otherwise
+    mean the current folder (``--library ""``) or the memory store (``--store ""``), mostly an
+    unset shell variable."""
+    def check(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"is empty; give {what}")
+        return text
+
+    return check
+
+
 def _progress_line(line: str) -> None:
     """A build's progress, on stderr: stdout keeps the command's own output."""
     print(f"progress: {line}", file=sys.stderr, flush=True)
@@ -338,9 +350,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="guidegraph",
         description="Clinical guidance as a knowledge graph: options from named sources, for a clinician to check.",
     )
-    parser.add_argument("--library", default=None, help="guideline library folder (default: the bundled seeds)")
+    parser.add_argument("--library", default=None, type=_named("a guideline library folder"),
+                        help="guideline library folder (default: the bundled seeds)")
     parser.add_argument(
-        "--store", default=os.environ.get("GUIDEGRAPH_STORE", "memory"),
+        "--store", default=os.environ.get("GUIDEGRAPH_STORE") or "memory",
+        type=_named("memory, rdflib, oxigraph:PATH or sparql:URL"),
         help="memory (default; or $GUIDEGRAPH_STORE), rdflib (the slow baseline), oxigraph:PATH (on disk, "
              "built by `load`), sparql:URL (a SPARQL 1.1 server)",
     )

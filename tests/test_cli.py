@@ -182,3 +182,19 @@ def test_console_script_runs_without_traceback(tmp_path):
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("option, words", [
+    ("--library", "give a guideline library folder"),  # before: the current folder, an empty library
+    ("--store", "give memory, rdflib, oxigraph:PATH or sparql:URL"),  # before: the memory store
+])
+def test_an_empty_library_or_store_is_refused(capsys, option, words):
+    code, out, err = run(capsys, option, "", "stats")
+    assert code == 2 and out == ""
+    assert err == f"guidegraph: error: argument {option}: is empty; {words}\n"
+
+
+def test_an_empty_store_variable_means_the_default_store(capsys, monkeypatch):
+    monkeypatch.setenv("GUIDEGRAPH_STORE", "")
+    code, out, _ = run(capsys, "stats", "--format", "json")
+    assert code == 0 and json.loads(out)["guidelines"] == 2

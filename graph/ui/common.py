@@ -52,7 +52,7 @@ def unit_checks(_kb: KnowledgeBase, store_id: int) -> list[dict]:
 
 def current_kb() -> KnowledgeBase:
     """The knowledge base of ``GUIDEGRAPH_LIBRARY`` (default: the bundled seeds) on ``GUIDEGRAPH_STORE``."""
-    return knowledge_base(os.environ.get("GUIDEGRAPH_LIBRARY") or None, os.environ.get("GUIDEGRAPH_STORE", "memory"))
+    return knowledge_base(os.environ.get("GUIDEGRAPH_LIBRARY") or None, os.environ.get("GUIDEGRAPH_STORE") or "memory")
 
 
 def header() -> None:
