@@ -557,8 +557,9 @@ def open_built(kb_class, store: str | StoreSpec, library=None):
     if library is not None or root.is_dir():
         lib = Library.at(library if library is not None else root)
         changed = manifest.changes(lib)
-        if changed and lib.root != Path(manifest.library):
+        if changed and lib.root != Path(manifest.library) and Path(manifest.library).is_dir():
             # Another folder: its files are not "changes", and loading it would replace the store.
+            # (A library moved away from the folder it was built from is this one: its changes count.)
             raise InputError(f"the store was built from the library {manifest.library}, not {lib.root}: give "
                              f"--library {shlex.quote(manifest.library)}, or run `{load_command}` to build it "
                              "from this one instead", where=spec.where)

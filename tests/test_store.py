@@ -433,6 +433,22 @@ def test_a_store_opened_with_another_library_names_the_library_it_was_built_from
     assert main(["--library", str(ours), "--store", store, "stats"]) == 0
 
 
+def test_a_moved_and_edited_library_gets_the_advice_for_its_new_folder(tmp_path, capsys):
+    """Before: "give --library OLD", a folder that no longer exists."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(Library.at(None).root, old)
+    store = f"oxigraph:{tmp_path / 'kb.db'}"
+    assert main(["--library", str(old), "--store", store, "load", "--no-validate"]) == 0
+    old.rename(new)
+    document = new / "lupus-tacrolimus-rebound.txt"
+    document.write_text(document.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--library", str(new), "--store", store, "stats"]) == 2
+    err = capsys.readouterr().err
+    assert "the library changed since the store was built (lupus-tacrolimus-rebound.txt" in err
+    assert f"run `guidegraph --library {new} --store {store} load` again" in err and str(old) not in err
+
+
 def _library_that_does_not_conform(folder: Path) -> Path:
     folder.mkdir()
     shutil.copy(Library.at(None).terminology_file, folder)
