@@ -133,6 +133,15 @@ def test_a_deep_link_shows_the_options_and_the_dose_and_a_changed_fact_updates_p
     _shot(page, "pathway-weight-80")
 
 
+def test_the_pathway_page_also_opens_at_its_own_name(server, page):
+    """Before: /pathway showed Streamlit's "Page not found" (the page lives at the root)."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/pathway?{urlencode(SEVERE_FLARE)}")
+    expect(page.get_by_text("35–70 mg/d for this patient").first).to_be_visible(timeout=WAIT_MS)
+    assert page.get_by_text("Page not found").count() == 0
+
+
 def test_a_bad_value_in_the_address_is_one_message_not_a_traceback(server, page):
     from playwright.sync_api import expect
 
