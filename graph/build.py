@@ -557,14 +557,18 @@ def open_built(kb_class, store: str | StoreSpec, library=None):
     if library is not None or root.is_dir():
         lib = Library.at(library if library is not None else root)
         changed = manifest.changes(lib)
-        if changed and lib.root != Path(manifest.library) and Path(manifest.library).is_dir():
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        if changed and lib.root != Path(manifest.library):
             # Another folder: its files are not "changes", and loading it would replace the store.
-            # (A library moved away from the folder it was built from is this one: its changes count.)
-            raise InputError(f"the store was built from the library {manifest.library}, not {lib.root}: give "
-                             f"--library {shlex.quote(manifest.library)}, or run `{load_command}` to build it "
-                             "from this one instead", where=spec.where)
+            if Path(manifest.library).is_dir():
+                raise InputError(f"the store was built from the library {manifest.library}, not {lib.root}: give "
+                                 f"--library {shlex.quote(manifest.library)}, or run `{load_command}` to build it "
+                                 "from this one instead", where=spec.where)
+            # The folder it was built from is gone (moved, perhaps to this one): it cannot be named.
+            raise InputError(f"the store was built from the library {manifest.library}, which is not there any "
+                             f"more, and {lib.root} differs from it ({shown}): run `{load_command}` to build it "
+                             "from this one, or leave out --library to use the store as built", where=spec.where)
         if changed:
-            shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
             raise InputError(f"the library changed since the store was built ({shown}); run `{load_command}` again",
                              where=spec.where)
         lexicon = Lexicon.load(lib.terminology_file)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import http.server
+import re
 import shutil
 import threading
 import time
@@ -391,7 +392,6 @@ def test_a_changed_library_is_detected_and_load_is_asked_for(tmp_path):
 def test_the_advice_after_a_library_change_is_a_command_that_rebuilds_from_that_library(tmp_path, capsys):
     """Before, the advice left out --library, and the command as printed rebuilt the store from
     the bundled library, so the next command still found the library changed."""
-    import re
     import shlex
 
     library = tmp_path / "our guidelines"  # a space: the advice must quote it
@@ -434,7 +434,7 @@ def test_a_store_opened_with_another_library_names_the_library_it_was_built_from
 
 
 def test_a_moved_and_edited_library_gets_the_advice_for_its_new_folder(tmp_path, capsys):
-    """Before: "give --library OLD", a folder that no longer exists."""
+    """Before: "give --library OLD", a folder that is not there any more."""
     old, new = tmp_path / "old", tmp_path / "new"
     shutil.copytree(Library.at(None).root, old)
     store = f"oxigraph:{tmp_path / 'kb.db'}"
@@ -445,8 +445,12 @@ def test_a_moved_and_edited_library_gets_the_advice_for_its_new_folder(tmp_path,
     capsys.readouterr()
     assert main(["--library", str(new), "--store", store, "stats"]) == 2
     err = capsys.readouterr().err
-    assert "the library changed since the store was built (lupus-tacrolimus-rebound.txt" in err
-    assert f"run `guidegraph --library {new} --store {store} load` again" in err and str(old) not in err
+    assert f"the store was built from the library {old}, which is not there any more, and {new} differs " \
+           "from it (lupus-tacrolimus-rebound.txt" in err
+    assert f"run `guidegraph --library {new} --store {store} load` to build it from this one" in err
+    assert f"--library {old}" not in err and len(err.strip().splitlines()) == 1
+    assert main(["--store", store, "stats"]) == 0  # without --library: the store as built
+    assert re.search(r"^guidelines +2$", capsys.readouterr().out, re.M)
 
 
 def _library_that_does_not_conform(folder: Path) -> Path:
