@@ -113,7 +113,14 @@ def _serving(handler):
         server.server_close()
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
+class _Quiet(http.server.BaseHTTPRequestHandler):
+    """A test server's handler that keeps http.server's request log off the test's stderr."""
+
+    def log_message(self, *args):
+        pass
+
+
+class _Recorder(_Quiet):
     """A server that refuses everyone, noting the Authorization header it was sent."""
 
     seen: list[str | None] = []
@@ -125,9 +132,6 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         self.send_response(401)
         self.end_headers()
         self.wfile.write(b"wrong password")
-
-    def log_message(self, *args):
-        pass
 
 
 def test_a_user_and_password_in_the_url_go_as_basic_authentication_and_are_never_shown(capsys):
@@ -182,16 +186,13 @@ def test_a_query_string_in_the_server_url_is_kept_and_the_graph_parameter_added_
     assert parse_store("sparql:http://h:7878?timeout=5").query_url == "http://h:7878/query?timeout=5"
     server_side = []
 
-    class Answer(http.server.BaseHTTPRequestHandler):
+    class Answer(_Quiet):
         def do_POST(self):  # noqa: N802 - http.server's hook
             server_side.append(self.path)
             self.send_response(200)
             self.send_header("Content-Type", "application/sparql-results+json")
             self.end_headers()
             self.wfile.write(b'{"head": {}, "boolean": true}')
-
-        def log_message(self, *args):
-            pass
 
     with _serving(Answer) as port:
         graph = open_store(f"sparql:http://127.0.0.1:{port}/kb?timeout=5")
@@ -205,7 +206,7 @@ def test_anything_but_update_after_the_hash_is_refused(capsys, fragment):
     assert "after # give update=URL" in capsys.readouterr().err
 
 
-class _GraphEverywhere(http.server.BaseHTTPRequestHandler):
+class _GraphEverywhere(_Quiet):
     """A server that answers every request with one triple in N-Triples: not what a SELECT asks for."""
 
     def do_POST(self):  # noqa: N802 - http.server's hook
@@ -213,9 +214,6 @@ class _GraphEverywhere(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/n-triples")
         self.end_headers()
         self.wfile.write(b"<urn:a> <urn:b> <urn:c> .\n")
-
-    def log_message(self, *args):
-        pass
 
 
 def test_a_server_answering_a_select_with_a_graph_is_refused_as_not_results(capsys):
