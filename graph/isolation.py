@@ -197,15 +197,17 @@ def _collect(pid: int, reader: int, deadline: float, start: float, memory_limit_
     while True:
         now = time.monotonic()
         remaining = deadline - now
-        if remaining <= 0:
-            raise Stopped("time", (now - start) * 1000)
-        if (cpu_limit is not None or not yielded) and now - start > min(LONG_RUNNER_SECONDS, cpu_limit or 1):
+        over = remaining <= 0
+        if not over and (cpu_limit is not None or not yielded) and now - start > min(LONG_RUNNER_SECONDS, cpu_limit or 1):
             used = _cpu_seconds(pid)
-            if cpu_limit is not None and used >= cpu_limit:
-                raise Stopped("time", (now - start) * 1000)
+            over = cpu_limit is not None and used >= cpu_limit
             if not yielded and used > LONG_RUNNER_SECONDS:
                 yielded = _lower_priority(pid)
-        if poller.poll(min(remaining, _POLL_SECONDS) * 1000):
+        # A limit seen late (this process was held up: another thread kept the GIL, the machine
+        # stalled) does not throw away an answer that is already waiting in the pipe.
+        if over and not poller.poll(0):
+            raise Stopped("time", (now - start) * 1000)
+        if poller.poll(0 if over else min(remaining, _POLL_SECONDS) * 1000):
             chunk = os.read(reader, _READ_CHUNK)
             if not chunk:
                 return b"".join(chunks)

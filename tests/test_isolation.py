@@ -49,6 +49,22 @@ def test_work_that_grows_past_its_memory_is_killed():
     assert stopped.value.reason == "memory"
 
 
+def test_an_answer_waiting_when_the_caller_looks_late_is_not_thrown_away(monkeypatch):
+    # The caller is held up past the deadline (another thread kept the GIL, the machine stalled)
+    # while the child answered at once: the answer counts, it is not a time-out.
+    from graph import isolation
+
+    collect = isolation._collect
+
+    def held_up(pid, reader, deadline, *args, **kwargs):
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)  # the child has answered and left
+        time.sleep(max(0.0, deadline - time.monotonic()) + 0.1)
+        return collect(pid, reader, deadline, *args, **kwargs)
+
+    monkeypatch.setattr(isolation, "_collect", held_up)
+    assert run_isolated(lambda: 6 * 7, timeout_ms=100, max_memory_mb=64).value == 42
+
+
 def test_a_child_that_dies_is_reported():
     with pytest.raises(ChildFailed, match="SIGKILL"):
         run_isolated(lambda: os.kill(os.getpid(), 9), timeout_ms=2000, max_memory_mb=64)

@@ -209,7 +209,8 @@ def test_hostile_query_is_stopped_and_nothing_leaves(
     assert answered == EXPECTED[entry][hostile.outcome], message
     assert hostile.words in message
     assert len(message.splitlines()) == 1 and "Traceback" not in message
-    assert elapsed < SHORT_MS / 1000 + 1.5  # stopped at the limit, not when the query would finish
+    if hostile.outcome is Outcome.TIMEOUT:
+        assert elapsed < SHORT_MS / 1000 + 1.5  # stopped at the limit, not when the query would finish
     # The process stays usable: the next query through the same door answers.
     answered, _, rows = ask(
         entry, base, PITFALLS, clients=clients, capsys=capsys, monkeypatch=monkeypatch, timeout_ms=DEFAULT_TIMEOUT_MS
