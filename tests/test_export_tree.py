@@ -396,7 +396,7 @@ def cli_cases():
             yield pytest.param(fmt, None, id=f"all-{fmt.value[0]}")
 
 
-@pytest.mark.parametrize("fmt, pathway", cli_cases())
+@pytest.mark.parametrize("fmt, pathway", list(cli_cases()))
 def test_cli_export_tree_writes_each_format(tmp_path, fmt, pathway, capsys):
     name, magic = fmt.value
     if name in ("svg", "png", "pdf") and shutil.which("dot") is None:
