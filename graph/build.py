@@ -59,12 +59,20 @@ PARALLEL_FROM = 48  # documents; below this, starting worker processes costs mor
 
 @dataclass(frozen=True)
 class InputFile:
-    """What a build read of one file: its SHA-256, and its size and modification time, which let
-    opening skip the hash of a file that was not touched since."""
+    """What a build read of one file: its SHA-256, and its size, modification time and change
+    time, which let opening skip the hash of a file that was not touched since. The change time
+    is the one a program cannot set back (``touch -r`` sets the modification time and moves the
+    change time to now); None in a manifest written before it was kept."""
 
     sha256: str
     size: int
     mtime_ns: int
+    ctime_ns: int | None = None
+
+    def looks_unchanged(self, stat: os.stat_result) -> bool:
+        """Size, modification and change time as recorded: the file was not written since."""
+        return (stat.st_size, stat.st_mtime_ns) == (self.size, self.mtime_ns) and \
+            self.ctime_ns in (None, stat.st_ctime_ns)
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,8 @@ class LibraryBuild:
 
     def changes(self, library: Library) -> list[str]:
         """Input files added, removed or changed since this build, by name (sorted). A file whose
-        size and modification time are as recorded is taken as unchanged; any other is hashed.
+        size, modification time and change time are as recorded is taken as unchanged; any other
+        is hashed.
 
         >>> import tempfile; from pathlib import Path
         >>> lib = Library(Path(tempfile.mkdtemp()))
@@ -110,9 +119,8 @@ class LibraryBuild:
             elif name not in self.files:
                 found.append(f"{name} (added)")
             else:
-                recorded, stat = self.files[name], current[name].stat()
-                if (stat.st_size, stat.st_mtime_ns) != (recorded.size, recorded.mtime_ns) and \
-                        _sha256(current[name]) != recorded.sha256:
+                recorded = self.files[name]
+                if not recorded.looks_unchanged(current[name].stat()) and _sha256(current[name]) != recorded.sha256:
                     found.append(f"{name} (changed)")
         return found
 
@@ -135,7 +143,7 @@ def current_files(library: Library) -> dict[str, InputFile]:
     found = {}
     for name, path in input_files(library).items():
         stat = path.stat()
-        found[name] = InputFile(_sha256(path), stat.st_size, stat.st_mtime_ns)
+        found[name] = InputFile(_sha256(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
     return found
 
 
@@ -149,7 +157,7 @@ def manifest_triples(build: LibraryBuild, decision_graphs: dict[str, str] | None
     (:func:`graph.pathway.pathway_data`), saved on the pathway's node; ``start_nodes``: the
     explorer's start nodes as JSON text (:func:`start_nodes_json`)."""
     node = BUILD_NODE
-    files = {name: [f.sha256, f.size, f.mtime_ns] for name, f in sorted(build.files.items())}
+    files = {name: [f.sha256, f.size, f.mtime_ns, f.ctime_ns] for name, f in sorted(build.files.items())}
     yield node, RDF.type, GG.LibraryBuild
     yield node, GG.libraryFolder, Literal(build.library)
     yield node, GG.formatVersion, Literal(build.format_version)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import http.server
+import os
 import re
 import shutil
 import threading
@@ -385,6 +386,31 @@ def test_a_changed_library_is_detected_and_load_is_asked_for(tmp_path):
         KnowledgeBase.load(library, store=store, validate=False)
     rebuilt = KnowledgeBase.load(library, store=store, validate=False, rebuild=True)
     assert rebuilt.stats()["statements"] == 81
+
+
+def test_an_edit_that_keeps_the_size_and_sets_the_old_time_back_is_seen(tmp_path):
+    """Before, a file whose size and modification time matched the manifest was taken as unchanged
+    unread, so an edit followed by `touch -r` (or a tool that keeps times) went unseen and the
+    store answered from the old text. The change time cannot be set back."""
+    library = tmp_path / "library"
+    shutil.copytree(Library.at(None).root, library)
+    store = f"oxigraph:{tmp_path / 'kb.db'}"
+    statements = KnowledgeBase.load(library, store=store, validate=False).stats()["statements"]
+    document = library / "lupus-tacrolimus-rebound.txt"
+    document.chmod(0o644)
+    before, text = document.stat(), document.read_text(encoding="utf-8")
+    edited = text.replace("50-80%", "60-90%", 1)  # rituximab's response rates, same length
+    assert edited != text and len(edited) == len(text)
+    while document.stat().st_ctime_ns == before.st_ctime_ns:  # the change clock is coarse: wait for its next tick
+        time.sleep(0.01)
+        document.write_text(edited, encoding="utf-8")
+        os.utime(document, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (document.stat().st_size, document.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    with pytest.raises(InputError, match=r"lupus-tacrolimus-rebound\.txt \(changed\)"):
+        KnowledgeBase.load(library, store=store, validate=False)
+    # The same text back, with new times: hashed, found unchanged, and the store opens.
+    document.write_text(text, encoding="utf-8")
+    assert KnowledgeBase.load(library, store=store, validate=False).stats()["statements"] == statements
 
 
 def test_the_advice_after_a_library_change_is_a_command_that_rebuilds_from_that_library(tmp_path, capsys):
