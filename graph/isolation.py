@@ -130,7 +130,12 @@ def run_isolated(work: Callable[[], object], *, timeout_ms: int, max_memory_mb: 
     deadline = start + timeout_ms / 1000 * (WAIT_FACTOR if cpu_limit is not None else 1)
     baseline_kb = _peak_rss_kb()
     reader, writer = os.pipe()
-    pid = os.fork()
+    try:
+        pid = _fork_without_collector()
+    except OSError:  # no process could be made (a process or memory limit): leave nothing open
+        os.close(reader)
+        os.close(writer)
+        raise
     if pid == 0:  # the child: never return into the caller's code, never run its cleanup
         _child(work, reader, writer, network)
     os.close(writer)
@@ -152,15 +157,32 @@ def run_isolated(work: Callable[[], object], *, timeout_ms: int, max_memory_mb: 
     return Outcome(value, elapsed_ms)
 
 
+def _fork_without_collector() -> int:
+    """``os.fork()``, with the child's cycle collector off from its first instruction.
+
+    A collection in the child visits every object it inherited, copying each page of the parent's
+    heap: 600 ms at 1,000 guidelines, most of the one-second limit of a parse that takes 20 ms.
+    The child is short-lived and its memory is limited, so its cycles wait for its exit. Turning
+    the collector off in the child itself is too late: the fork's own hooks (threading's,
+    logging's) allocate first, and can set off a collection (seen: a full one, in a run of the
+    test suite).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    pid = -1
+    try:
+        pid = os.fork()
+    finally:
+        if pid != 0 and enabled:  # the caller's collector is back on, even when fork failed
+            gc.enable()
+    return pid
+
+
 def _child(work: Callable[[], object], reader: int, writer: int, network: bool = False) -> None:
     code = 0
     try:
         os.close(reader)
         _die_with_parent()
-        # The cycle collector would visit every object the child inherited, copying each page of
-        # the parent's heap (600 ms at 1,000 guidelines); the child is short-lived and its memory
-        # is limited, so its cycles wait for its exit.
-        gc.disable()
         if not network:
             isolate_network()
         try:

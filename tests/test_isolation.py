@@ -103,6 +103,27 @@ def test_the_child_never_walks_the_inherited_heap_for_cycles():
     assert gc.isenabled()
 
 
+# What the fork's own hooks in the child (threading's, logging's) find: a collection they set off
+# would walk the whole inherited heap before the work starts (over a second in a large process).
+_COLLECTOR_IN_FORK_HOOKS: list[bool] = []
+os.register_at_fork(after_in_child=lambda: _COLLECTOR_IN_FORK_HOOKS.append(gc.isenabled()))
+
+
+def test_the_collector_is_off_before_the_forks_own_hooks_run_in_the_child():
+    assert run_isolated(lambda: _COLLECTOR_IN_FORK_HOOKS[-1], timeout_ms=2000, max_memory_mb=64).value is False
+    assert gc.isenabled()
+
+
+def test_the_caller_keeps_its_collector_when_fork_fails(monkeypatch):
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    with pytest.raises(BlockingIOError):
+        run_isolated(int, timeout_ms=2000, max_memory_mb=64)
+    assert gc.isenabled()
+
+
 def test_the_caller_keeps_its_network():
     assert not network_isolated()
 
