@@ -346,6 +346,8 @@ def _output_options(parser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .store import store_from_environment
+
     parser = _Parser(
         prog="guidegraph",
         description="Clinical guidance as a knowledge graph: options from named sources, for a clinician to check.",
@@ -353,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--library", default=None, type=_named("a guideline library folder"),
                         help="guideline library folder (default: the bundled seeds)")
     parser.add_argument(
-        "--store", default=os.environ.get("GUIDEGRAPH_STORE") or "memory",
+        "--store", default=store_from_environment(),
         type=_named("memory, rdflib, oxigraph:PATH or sparql:URL"),
         help="memory (default; or $GUIDEGRAPH_STORE), rdflib (the slow baseline), oxigraph:PATH (on disk, "
              "built by `load`), sparql:URL (a SPARQL 1.1 server)",

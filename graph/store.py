@@ -97,6 +97,12 @@ class StoreSpec:
         return str(self.path) if self.path is not None else (self.query_url or self.kind)
 
 
+def store_from_environment() -> str:
+    """The store ``GUIDEGRAPH_STORE`` names, for the CLI's default and the app; memory when it is
+    unset or empty (an empty value is an unset shell variable, not a store)."""
+    return os.environ.get("GUIDEGRAPH_STORE") or "memory"
+
+
 def parse_store(spec: str | StoreSpec) -> StoreSpec:
     """Read a store spec; an unknown one lists the kinds there are, a malformed URL says what is wrong.
 

@@ -11,6 +11,7 @@ from ..build import build_notice
 from ..conflicts import unit_findings
 from ..kb import KnowledgeBase
 from ..recommend import titles_of
+from ..store import store_from_environment
 
 SAFETY_NOTE = (
     "guidegraph shows **options from the listed sources, for a clinician to check** — not orders. "
@@ -52,7 +53,7 @@ def unit_checks(_kb: KnowledgeBase, store_id: int) -> list[dict]:
 
 def current_kb() -> KnowledgeBase:
     """The knowledge base of ``GUIDEGRAPH_LIBRARY`` (default: the bundled seeds) on ``GUIDEGRAPH_STORE``."""
-    return knowledge_base(os.environ.get("GUIDEGRAPH_LIBRARY") or None, os.environ.get("GUIDEGRAPH_STORE") or "memory")
+    return knowledge_base(os.environ.get("GUIDEGRAPH_LIBRARY") or None, store_from_environment())
 
 
 def header() -> None:
