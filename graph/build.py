@@ -494,7 +494,9 @@ def build(kb_class, library, store: str | StoreSpec, *, validate: bool, parsed: 
             files=hashes,
             documents=tuple(sorted(parsed.documents)),
             triples=timings["triples"],
-            built=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            # To the microsecond: the time tells one build from the next (save_report writes a
+            # report only into the build it describes), and two builds can finish in one second.
+            built=datetime.now(timezone.utc).isoformat(),
             conflicts_json=json.dumps([c.to_dict() for c in conflicts], ensure_ascii=False),
             report=kb.report.to_dict() if kb.report is not None else None,
             entry_index=entry_index,

@@ -531,6 +531,23 @@ def test_a_report_is_not_saved_into_a_build_newer_than_the_one_validated(tmp_pat
     assert KnowledgeBase.load(library, store=store, validate=True).report.conforms
 
 
+def test_two_builds_within_one_second_are_told_apart(tmp_path, monkeypatch):
+    """Before, a build's time was cut to the second, so a report could be saved into a build made
+    in the same second as the one it described (CI caught it on a fast run of the test above)."""
+    from datetime import datetime
+
+    import graph.build
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 12, 3, 12, 0, 0, 400000, tzinfo=tz)
+
+    monkeypatch.setattr(graph.build, "datetime", Clock)
+    kb = KnowledgeBase.load(store=f"oxigraph:{tmp_path / 'kb.db'}", validate=False)
+    assert kb.build.built == "2026-12-03T12:00:00.400000+00:00"
+
+
 def test_a_report_that_cannot_be_saved_says_so(tmp_path, capsys, monkeypatch):
     import graph.build
 
