@@ -84,7 +84,8 @@ class Conflict:
     """Statements that give different numbers for one topic (an analyte's target, a drug's dose).
 
     ``values`` holds each number as stated: ``{"statement", "guideline", "line", "low", "high",
-    "unit", "population", "quote"}``; ``reason`` lists them in words.
+    "unit", "population", "quote"}``; ``reason`` lists each distinct value in words, with the
+    first sources that give it and how many more.
     """
 
     statements: tuple[str, ...]
@@ -264,19 +265,40 @@ def _extremes(values: list[dict]) -> tuple[list, list]:
     return best_two(highs), [(-low, guideline) for low, guideline in best_two(lows)]
 
 
+# The reason names this many sources per value; the rest are counted. Every source stays in the
+# conflict's statements and values, and the saved query gives one row each: a reason naming all of
+# them would be repeated on each of those rows, and grow with the square of the library.
+NAMED_SOURCES = 3
+
+
 def _conflict(topic: str, values: list[dict]) -> Conflict:
     values = sorted(values, key=lambda v: (v["guideline"], v["line"], v["node"]))
     statements = tuple(dict.fromkeys(v["statement"] for v in values))
-    listed = ", ".join(
-        f"{_range(v)}" + (f" for {v['population']}" if v.get("population") else "")
-        + f" ({v['guideline']} line {v['line']})"
-        for v in values
-    )
     public = tuple(
         {key: v.get(key) for key in ("statement", "guideline", "line", "low", "high", "unit", "population", "quote")}
         for v in values
     )
-    return Conflict(statements=statements, reason=f"{topic}: {listed}", topic=topic, values=public)
+    return Conflict(statements=statements, reason=f"{topic}: {_listed(values)}", topic=topic, values=public)
+
+
+def _listed(values: list[dict]) -> str:
+    """Each distinct value once, in order of its first source, with the sources that give it.
+
+    >>> v = lambda g, line, lo: {"guideline": g, "line": line, "low": lo, "high": lo, "unit": "mg"}
+    >>> _listed([v("a", 1, 5), v("b", 2, 9), v("c", 3, 5), v("d", 4, 5), v("e", 5, 5), v("f", 6, 5)])
+    '5 mg (a line 1, c line 3, d line 4 and 2 more), 9 mg (b line 2)'
+    """
+    sources: dict[str, dict[str, None]] = defaultdict(dict)  # dicts keep order and drop repeats
+    for v in values:
+        stated = _range(v) + (f" for {v['population']}" if v.get("population") else "")
+        sources[stated][f"{v['guideline']} line {v['line']}"] = None
+    return ", ".join(f"{stated} ({_sources(list(lines))})" for stated, lines in sources.items())
+
+
+def _sources(lines: list[str]) -> str:
+    named = ", ".join(lines[:NAMED_SOURCES])
+    rest = len(lines) - NAMED_SOURCES
+    return f"{named} and {rest} more" if rest > 0 else named
 
 
 def _overlap(a: dict, b: dict) -> bool:
