@@ -109,6 +109,8 @@ def _graph_doses(library):
         if (statement, None, GG.Recommendation) not in g:
             continue
         for dose in g.objects(statement, GG.hasDose):
+            if g.value(dose, GG.taperStep) is not None and g.value(dose, GG.taperStep).toPython():
+                continue
             drug = str(g.value(g.value(dose, GG.drug), __import__("rdflib").RDFS.label))
             low, high = Decimal(str(g.value(dose, GG.low))), Decimal(str(g.value(dose, GG.high)))
             doses[(str(statement), drug, low, high, str(g.value(dose, GG.unit)))] += 1
@@ -154,6 +156,17 @@ def test_doses_of_other_statements_stay_in_their_words_and_propose_nothing(libra
         assert "definitionCanonical" not in rules[statement.iri]["action"][0]
         for dose in statement.doses:
             assert dose.quote and dose.quote in rules[statement.iri]["description"]
+
+
+def test_a_taper_step_is_no_dose_to_give(kb):
+    # autoimmune line 6: "... reduce prednisone by 10 mg and azathioprine by 50 mg monthly ..."
+    bundle = fhir_bundle(kb, pathway="autoimmune-tacrolimus-rebound")
+    line6 = [a for a in resources(bundle, "ActivityDefinition") if a["url"].endswith(("/6/activity/prednisone", "/6/activity/azathioprine"))]
+    assert line6 == []
+    [rule] = [r for r in resources(bundle, "PlanDefinition", "eca-rule")
+              if r["url"].startswith("https://w3id.org/guidegraph/kb/autoimmune-tacrolimus-rebound/") and "reduce prednisone by 10 mg" in r["description"]]
+    assert "azathioprine by 50 mg monthly" in rule["description"]
+    assert "definitionCanonical" not in rule["action"][0]
 
 
 def test_per_kg_doses_stay_per_kg_and_ranges_are_ranges(kb):

@@ -10,7 +10,9 @@ implementation guide (CPG on FHIR).
 - One ``ActivityDefinition`` (kind ``MedicationRequest``, intent ``proposal``) per drug of a
   *recommendation* that gives a dose, its ``dosage`` in UCUM quantities: ranges as ``doseRange``,
   per-kg doses in ``mg/kg/d``. Doses quoted by pitfalls, evidence and rationale statements stay in
-  their statement's text: a proposal to give them would turn a warning into an order.
+  their statement's text: a proposal to give them would turn a warning into an order. So do taper
+  steps ("reduce prednisone by 10 mg monthly"): FHIR's Dosage has no amount to reduce by, and as a
+  ``doseQuantity`` the step would read as a dose of 10 mg to give monthly.
 - ``relatedArtifact`` on every resource: ``derived-from`` the guideline (section and source line),
   and one ``citation`` per reference number the statement cites.
 
@@ -107,8 +109,6 @@ def dosage(dose: DoseLine, *, sequence: int) -> dict:
         amount = {"doseRange": {"low": _quantity(dose.low, dose.unit), "high": _quantity(dose.high, dose.unit)}}
     result: dict = {"sequence": sequence, "text": dose.quote or dose.words()}
     instructions = []
-    if dose.taper_step:
-        instructions.append({"text": "taper step: the amount to reduce by, not a dose to give"})
     if dose.comparator:
         instructions.append({"text": f"bound stated by the source: {dose.comparator} {dose.words()}"})
     if dose.basis:
@@ -164,12 +164,13 @@ def activity_url(statement: StatementLine, drug: str) -> str:
 
 
 def activity_definitions(statement: StatementLine, titles: dict[str, str]) -> list[dict]:
-    """One MedicationRequest proposal per drug a recommendation doses (none for other kinds)."""
+    """One MedicationRequest proposal per drug a recommendation doses (none for other kinds, none
+    for a taper step)."""
     if statement.kind != "recommendation":
         return []
     by_drug: dict[str, list[DoseLine]] = {}
     for dose in statement.doses:
-        if dose.drug:
+        if dose.drug and not dose.taper_step:
             by_drug.setdefault(dose.drug, []).append(dose)
     resources = []
     for drug, doses in by_drug.items():
