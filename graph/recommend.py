@@ -333,6 +333,7 @@ class Result:
     conflicts: list[dict]
     schedule: list[dict] = field(default_factory=list)
     pathways: list[str] = field(default_factory=list)
+    incomplete: list[dict] = field(default_factory=list)
 
     def items(self) -> list[dict]:
         """Every item of every list, in list order."""
@@ -350,6 +351,7 @@ class Result:
             "conflicts": [dict(c) for c in self.conflicts],
             "schedule": [dict(s) for s in self.schedule],
             "pathways": list(self.pathways),
+            "incomplete": [dict(g) for g in self.incomplete],
         }
 
     def to_text(self) -> str:
@@ -414,7 +416,16 @@ def recommend(kb, facts: Mapping) -> Result:
         conflicts=_conflicts(kb, set(chosen)),
         schedule=monitoring_schedule(everything),
         pathways=[t.pathway.iri for t in traversals],
+        incomplete=incomplete_sources(kb, everything),
     )
+
+
+def incomplete_sources(kb, items: list[dict]) -> list[dict]:
+    """``{"guideline", "title", "reason"}`` of each guideline the items come from whose document is
+    incomplete: what the source says after its last line is missing, so the options may be too."""
+    used = {item["guideline"] for item in items}
+    return [{"guideline": g["id"], "title": g["title"], "reason": g["incomplete_reason"] or "is incomplete"}
+            for g in guidelines_of(kb) if g["id"] in used and not g["complete"]]
 
 
 def _merge(target: list[str], words: list[str]) -> None:
@@ -504,6 +515,8 @@ def render_text(result: Result) -> str:
     out = [SAFETY_LINE, ""]
     known = ", ".join(f"{k}={_show(v)}" for k, v in result.patient.items()) or "no facts given"
     out.append(f"Patient: {known}")
+    for source in result.incomplete:
+        out.append(f"Incomplete source: {source['guideline']} {source['reason']}; what it says after that is missing.")
     out.append("")
     out.append("Path")
     if not result.path:

@@ -144,6 +144,14 @@ def test_conflicting_sources_are_flagged_next_to_the_statements_they_touch():
     assert beside and "4-6 ng/mL (lupus-tacrolimus-rebound line 33)" in beside[0]
 
 
+def test_options_from_the_incomplete_lupus_document_carry_a_warning():
+    lupus = run_page(pathway_page, **SEVERE_FLARE)
+    notes = [w.value for w in lupus.warning if w.value.startswith("**Incomplete source:**")]
+    assert len(notes) == 1 and "'Consider repeat biopsy if:' (line 60)" in notes[0]
+    liver = run_page(pathway_page, condition="autoimmune_hepatitis", tacrolimus_stopped="abruptly", flare="true")
+    assert not [w for w in liver.warning if "Incomplete source" in w.value]
+
+
 def test_pitfalls_are_warnings_and_the_schedule_is_a_timeline():
     at = run_page(pathway_page, **SEVERE_FLARE)
     assert any("Delaying treatment in a lupus flare" in w.value for w in at.warning)

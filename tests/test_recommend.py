@@ -38,7 +38,7 @@ def item(result, guideline, line):
 
 def test_result_has_the_design_shape_plus_its_extensions(kb):
     data = kb.recommend({**LN_FLARE, "severity": "severe", "weight_kg": 70, "first_line_response": "not_started"}).to_dict()
-    assert set(data) == DESIGN_KEYS | {"schedule", "pathways"}
+    assert set(data) == DESIGN_KEYS | {"schedule", "pathways", "incomplete"}
     json.dumps(data, allow_nan=False)  # plain JSON, no Decimal, no NaN
     for name in ("recommendations", "pitfalls", "monitoring", "assessments", "other"):
         for entry in data[name]:
@@ -196,6 +196,21 @@ def test_conflicts_touching_the_result_are_shown_and_others_not(kb):
     assert str(KB["lupus-tacrolimus-rebound/third-line-consider-restarting-tacrolimus/5"]) in conflict["statements"]
     assert "tacrolimus" in conflict["reason"]
     assert kb.recommend({"condition": "other_autoimmune", "flare": True, "tacrolimus_stopped": "tapered"}).conflicts == []
+
+
+def test_options_from_an_incomplete_document_say_so(kb):
+    # the lupus seed ends on "Consider repeat biopsy if:" (line 60) with nothing under it
+    result = kb.recommend(LN_FLARE)
+    assert lines(result.recommendations, "lupus-tacrolimus-rebound")
+    [source] = result.incomplete
+    assert source["guideline"] == "lupus-tacrolimus-rebound" and source["title"].startswith("Management of Rebound Lupus")
+    assert "'Consider repeat biopsy if:' (line 60)" in source["reason"]
+    text = result.to_text()
+    assert "Incomplete source: lupus-tacrolimus-rebound ends on the lead-in 'Consider repeat biopsy if:'" in text
+    # only the autoimmune seed answers for autoimmune hepatitis, and it is complete
+    only_autoimmune = kb.recommend(AIH_FLARE)
+    assert {i["guideline"] for i in only_autoimmune.items()} == {"autoimmune-tacrolimus-rebound"}
+    assert only_autoimmune.incomplete == [] and "Incomplete source" not in only_autoimmune.to_text()
 
 
 def test_the_rdflib_store_gives_the_same_result(kb):
