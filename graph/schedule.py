@@ -81,8 +81,8 @@ def monitoring_schedule(items: list[dict]) -> list[dict]:
         for checkpoint in _item_checkpoints(item):
             key = (checkpoint["statement"], checkpoint["from"], checkpoint["to"], checkpoint["unit"],
                    checkpoint["recurring"], checkpoint["what"])
-            if key in found:  # two taper doses in one clause: one visit, both quotes
-                found[key]["quote"] += "; " + checkpoint["quote"]
+            if key in found:  # two taper doses in one clause: one visit, its quote spanning both
+                found[key]["quote"] = _spanning(checkpoint["what"], found[key]["quote"], checkpoint["quote"])
             else:
                 found[key] = checkpoint
     return sorted(found.values(), key=_time_order)
@@ -124,13 +124,28 @@ def _item_checkpoints(item: dict):
         if why_not_checkpoint(item.get("kind", ""), text, duration) is None:
             yield _checkpoint(item, duration["low"], duration["high"], duration["unit"],
                               duration.get("qualifier") == "every", duration.get("quote"))
+    # A taper step's rate is a visit to plan; a bound on the rate ("faster than 10 mg monthly", which
+    # a pitfall warns against) is not.
     if item.get("kind") not in CHECKPOINT_KINDS:
         return
     for dose in item.get("doses") or ():
-        if dose.get("taper_step") and dose.get("frequency"):
+        if dose.get("taper_step") and dose.get("frequency") and not dose.get("comparator"):
             interval = every(dose["frequency"])
             if interval is not None:
                 yield _checkpoint(item, interval[0], interval[0], interval[1], True, dose.get("quote"))
+
+
+def _spanning(text: str, first: str, second: str) -> str:
+    """The source's words from the first quote to the end of the second, so a quote is always the
+    source's text; the two joined with "; " only where the clause does not hold them both.
+
+    >>> _spanning("reduce prednisone by 10 mg and azathioprine by 50 mg monthly", "prednisone by 10 mg", "azathioprine by 50 mg monthly")
+    'prednisone by 10 mg and azathioprine by 50 mg monthly'
+    """
+    spans = [(text.find(q), text.find(q) + len(q)) for q in (first, second) if q]
+    if len(spans) < 2 or any(start < 0 for start, _ in spans):
+        return "; ".join(q for q in (first, second) if q)
+    return text[min(start for start, _ in spans):max(end for _, end in spans)]
 
 
 def _checkpoint(item, low, high, unit, recurring, quote) -> dict:
