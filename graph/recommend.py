@@ -572,12 +572,15 @@ def render_text(result: Result) -> str:
 
 def _item_lines(item: dict, indent: str) -> list[str]:
     cites = f" [{', '.join(map(str, item['citations']))}]" if item["citations"] else " [uncited]"
-    lines = [f"{indent}- {item['text']}{cites} (guideline line {item['line']}, {item['section']})"]
+    # The source's words in quotes: an imperative in a guideline ("Start ...") is the source's, not ours.
+    lines = [f"{indent}- \u201c{item['text']}\u201d{cites} (guideline line {item['line']}, {item['section']})"]
     more = indent + "    "
     if item["drugs"]:
         lines.append(f"{more}drugs: {', '.join(item['drugs'])}")
+    # A pitfall's dose is the one it warns about, not one to give.
+    dose_label = "dose it warns about" if item["kind"] == "pitfall" else "dose"
     for dose in item["doses"]:
-        lines.append(f"{more}dose: {_dose_text(dose)}")
+        lines.append(f"{more}{dose_label}: {_dose_text(dose)}")
     for target in item["targets"]:
         lines.append(f"{more}target: {_target_text(target)}")
     if item["why"]:
@@ -596,7 +599,9 @@ def _dose_text(dose: dict) -> str:
         amount += f" × {dose['frequency']}"
     if dose.get("taper_step"):
         amount = f"reduce by {amount}"
-    extras = ", ".join(x for x in (dose.get("route"), dose.get("basis")) if x)
+    # The source's own words beside the normalised amount: "glucocorticoid < 30 mg/d" was "less than 30 mg daily".
+    quote = f"\u201c{dose['quote']}\u201d" if dose.get("quote") else None
+    extras = ", ".join(x for x in (dose.get("route"), dose.get("basis"), quote) if x)
     text = f"{dose.get('drug') or 'unnamed drug'} {amount} (source{': ' + extras if extras else ''})"
     mine = dose.get("for_patient")
     if mine:

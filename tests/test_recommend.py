@@ -213,6 +213,18 @@ def test_options_from_an_incomplete_document_say_so(kb):
     assert only_autoimmune.incomplete == [] and "Incomplete source" not in only_autoimmune.to_text()
 
 
+def test_the_text_report_quotes_the_source_and_names_a_pitfalls_dose_as_the_one_it_warns_about(kb):
+    facts = {**AIH_FLARE, "tacrolimus_stopped": "tapered", "severity": "mild", "first_line_response": "not_started"}
+    text = kb.recommend(facts).to_text()
+    # line 5's imperative is the source's, in quotes, with its line
+    assert "- \u201cStart high-dose prednisone at 60 mg daily as monotherapy" in text
+    assert "\n          - Start high-dose" not in text
+    # pitfall line 39: "Starting with insufficient corticosteroid doses (less than 30 mg daily) ..."
+    assert "dose it warns about: glucocorticoid < 30 mg/d (source: \u201cless than 30 mg daily\u201d)" in text
+    assert "    dose: glucocorticoid" not in text
+    assert "dose: prednisone 60 mg/d (source: \u201cprednisone at 60 mg daily\u201d)" in text
+
+
 def test_the_rdflib_store_gives_the_same_result(kb):
     from graph import KnowledgeBase
 
