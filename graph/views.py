@@ -388,11 +388,17 @@ def item_markdown(item: Mapping, *, weight_kg=None) -> str:
     <BLANKLINE>
     - Drugs: prednisone
     - Dose: prednisone: source 0.5–1 mg/kg/d → **35–70 mg/d for this patient** (70 kg)
+    >>> print(item_markdown({"line": 39, "kind": "pitfall", "text": "Starting with less than 30 mg daily", "drugs": [],
+    ...     "targets": [], "doses": [{"drug": "glucocorticoid", "low": 30, "high": 30, "unit": "mg/d", "comparator": "<"}]}))
+    **Line 39:** “Starting with less than 30 mg daily”
+    <BLANKLINE>
+    - Dose it warns about: glucocorticoid: source \\< 30 mg/d
     """
     lines = [quoted_line(item), ""]
     if item.get("drugs"):
         lines.append("- Drugs: " + md_escape(", ".join(item["drugs"])))
-    lines += [f"- Dose: {dose_text(dose, weight_kg=weight_kg)}" for dose in item.get("doses") or ()]
+    label = "Dose it warns about" if item.get("kind") == "pitfall" else "Dose"  # not a dose to give
+    lines += [f"- {label}: {dose_text(dose, weight_kg=weight_kg)}" for dose in item.get("doses") or ()]
     lines += [f"- Target: {target_text(target)}" for target in item.get("targets") or ()]
     return "\n".join(lines).rstrip()
 
