@@ -504,7 +504,37 @@ def pathway_rules(*, files: Iterable[Path] = ()) -> list[Callable[[Graph], list[
     ``files`` are the library's pathway files; each finding names the file its node comes from.
     """
     sources = pathway_sources(files)
-    return [lambda graph: check_decision_layer(graph, sources=sources)]
+    return [lambda graph: check_decision_layer(graph, sources=sources),
+            lambda graph: check_node_labels(graph, sources=sources)]
+
+
+def check_node_labels(graph: Graph, *, sources: Mapping[str, str] | None = None) -> list[Finding]:
+    """``pathway-label-number`` (a warning): a decision node's label that states a dose, a target or
+    an interval. The label is the curator's words, shown on the path and in the diagrams with no
+    source line; the numbers belong to the statements the node recommends, which carry theirs.
+    Branch labels are not checked: they say in words the criterion's own numbers.
+    """
+    from .extract import extract
+    from .terminology import Lexicon
+
+    sources = sources or {}
+    lexicon = Lexicon.from_graph(graph)  # drug levels are known by their analytes' names
+    findings = []
+    for node in sorted(set(graph.subjects(RDF.type, GG.DecisionNode)), key=str):
+        for label in graph.objects(node, RDFS.label):
+            found = extract(str(label), lexicon)
+            quotes = [x.quote for x in (*found.doses, *found.targets, *found.durations) if x.quote]
+            if quotes:
+                file = sources.get(str(node))
+                pathway = graph.value(node, GG.pathway)
+                guideline = graph.value(pathway, GG.guideline) if pathway is not None else None
+                findings.append(Finding(
+                    rule="pathway-label-number", severity="warning", focus=str(node),
+                    message=f"{file + ': ' if file else ''}the label of decision node {_local(node)!r} states "
+                            f"{', '.join(repr(q) for q in quotes)}: say it in the statements it recommends, "
+                            "which carry their source lines",
+                    guideline=_guideline_id(graph, guideline) if guideline is not None else None))
+    return findings
 
 
 def pathway_sources(files: Iterable[Path]) -> dict[str, str]:

@@ -165,7 +165,7 @@ def test_the_decision_tree_highlights_the_patients_path():
     charts = [c.proto.spec for c in at.get("graphviz_chart")]
     assert len(charts) == 2  # the two pathways this patient enters
     lupus = next(c for c in charts if "Rebound lupus" in c)
-    biologics = next(line for line in lupus.splitlines() if "Second line: add a biologic" in line and "label=<" in line)
+    biologics = next(line for line in lupus.splitlines() if "Second line: adding a biologic" in line and "label=<" in line)
     assert "penwidth=2.5" in biologics
 
 

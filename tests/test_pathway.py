@@ -346,6 +346,20 @@ def test_check_decision_layer_without_file_names_still_names_node_and_rule(tmp_p
     assert finding.focus.endswith("mini/pathway/treat") and "mini/lead/9" in finding.message
 
 
+def test_a_node_label_that_states_numbers_is_a_warning_naming_them(tmp_path):
+    numbers = MINI_PATHWAY.replace('rdfs:label "Treat" ;',
+                                   'rdfs:label "Treat: tacrolimus to a trough of 6 ng/mL, MMF 2 g daily for 2 weeks" ;')
+    kb = KnowledgeBase.load(write_mini_library(tmp_path / "library", numbers))
+    (finding,) = pathway_findings(kb.report)
+    assert (finding.rule, finding.severity, finding.guideline) == ("pathway-label-number", "warning", "mini")
+    assert finding.focus.endswith("mini/pathway/treat") and finding.message.startswith("mini.pathway.ttl: ")
+    assert "states 'MMF 2 g daily', 'trough of 6 ng/mL', 'for 2 weeks'" in finding.message
+    assert kb.report.conforms  # a warning: the library still loads and answers
+    # a branch says its criterion's numbers in words, and a question may name them: neither is flagged
+    words = MINI_PATHWAY.replace('rdfs:label "Treat" ;', 'rdfs:label "Treat the CYP3A4 interaction" ;')
+    assert pathway_findings(KnowledgeBase.load(write_mini_library(tmp_path / "words", words)).report) == []
+
+
 @pytest.mark.parametrize("rule", ["pathway-acyclic", "pathway-reachable", "pathway-recommends-statement"])
 def test_cli_validate_reports_a_broken_pathway_and_exits_1(tmp_path, capsys, rule):
     code = main(["--library", str(write_mini_library(tmp_path / "library", BROKEN[rule])), "validate"])

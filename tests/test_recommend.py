@@ -112,11 +112,11 @@ def test_why_not_says_what_failed_for_the_alternatives(kb):
     result = kb.recommend({**SLE_FLARE, "severity": "moderate", "first_line_response": "not_started",
                            "tacrolimus_side_effects": "intolerable"})
     mmf = item(result, "lupus-tacrolimus-rebound", 17)
-    biologics = [r for r in mmf["why_not"] if r.startswith("Second line: add a biologic")]
-    assert biologics == ["Second line: add a biologic (rituximab, belimumab, obinutuzumab): not applicable — "
+    biologics = [r for r in mmf["why_not"] if r.startswith("Second line: adding a biologic")]
+    assert biologics == ["Second line: adding a biologic (rituximab, belimumab, obinutuzumab): not applicable — "
                          "first-line response is not started (needs inadequate); "
                          "severity is moderate (needs severe or organ threatening)"]
-    assert any(r.startswith("Third line: consider restarting tacrolimus") and "tacrolimus side effects is intolerable" in r
+    assert any(r.startswith("Third line: restarting tacrolimus") and "tacrolimus side effects is intolerable" in r
                for r in mmf["why_not"])
     assert any("not decided — not known: extreme fatigue" in r for r in mmf["why_not"])
 

@@ -129,7 +129,7 @@ def test_the_decision_tree_highlights_this_patients_path(kb):
 
     trees = pathway_trees(kb.graph, pathway="lupus-tacrolimus-rebound")
     text = decision_tree_dot(trees, patient_path(kb, SEVERE_FLARE))
-    biologics = next(line for line in text.splitlines() if "Second line: add a biologic" in line and "label=<" in line)
+    biologics = next(line for line in text.splitlines() if "Second line: adding a biologic" in line and "label=<" in line)
     adherence = next(line for line in text.splitlines() if "Alternative when adherence" in line and "label=<" in line)
     assert "penwidth=2.5" in biologics and "penwidth=1.2" in adherence
     assert "rankdir=LR;" in text
