@@ -130,6 +130,27 @@ def conflict_triples(conflicts) -> Iterator[tuple]:
             yield node, GG.statement, URIRef(statement)
 
 
+def dispute_text(conflict: Conflict) -> str:
+    """The disagreement in one line, for a diagram beside each statement in it: the topic and every
+    distinct value (the sources are the statements themselves, and the conflict's reason).
+
+    >>> v = lambda lo, hi, pop=None: {"low": lo, "high": hi, "unit": "ng/mL", "population": pop}
+    >>> dispute_text(Conflict(("a", "b", "c"), "", "drug x level", (v(4, 6), v(3, 6), v(4, 6), v(6, 10, "transplant"))))
+    'Sources disagree on drug x level: 4-6 ng/mL, 3-6 ng/mL, 6-10 ng/mL for transplant'
+    """
+    stated = (_range(v) + (f" for {v['population']}" if v.get("population") else "") for v in conflict.values)
+    return f"Sources disagree on {conflict.topic}: {', '.join(dict.fromkeys(stated))}"
+
+
+def disputes_by_statement(conflicts) -> dict[str, tuple[str, ...]]:
+    """Statement IRI to the :func:`dispute_text` of each conflict it is in."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for conflict in conflicts:
+        for statement in conflict.statements:
+            found[statement].append(dispute_text(conflict))
+    return {statement: tuple(texts) for statement, texts in found.items()}
+
+
 def conflict_iri(conflict: Conflict) -> URIRef:
     """``kb:conflict/{slug of topic}``: topics are unique, so the IRI is stable across loads."""
     return KB[f"conflict/{slugify(conflict.topic)}"]
@@ -352,4 +373,5 @@ def _plain(term):
     return str(term)
 
 
-__all__ = ["Conflict", "find_conflicts", "conflict_triples", "conflict_iri", "unit_findings", "conflicts_text"]
+__all__ = ["Conflict", "find_conflicts", "conflict_triples", "conflict_iri", "dispute_text", "disputes_by_statement",
+           "unit_findings", "conflicts_text"]

@@ -169,6 +169,16 @@ def test_a_taper_step_is_no_dose_to_give(kb):
     assert "definitionCanonical" not in rule["action"][0]
 
 
+def test_a_statement_in_a_disagreement_says_so_in_its_usage(kb):
+    bundle = fhir_bundle(kb, pathway="autoimmune-tacrolimus-rebound")
+    rules = {r["url"].rsplit("/kb/", 1)[1]: r for r in resources(bundle, "PlanDefinition", "eca-rule")}
+    [line15] = [r for r in rules.values() if "trough levels of 6 ng/mL" in r["description"]]
+    assert "Sources disagree on tacrolimus trough level: 0.6-1 ng/mL, 6 ng/mL," in line15["usage"]
+    assert line15["usage"].endswith("guidegraph does not pick one.")
+    [renal] = [r for r in rules.values() if r["description"].startswith("Monitor renal function regularly")]
+    assert "disagree" not in renal["usage"]
+
+
 def test_per_kg_doses_stay_per_kg_and_ranges_are_ranges(kb):
     bundle = fhir_bundle(kb, pathway="lupus-tacrolimus-rebound")
     hydroxychloroquine = next(

@@ -142,6 +142,23 @@ def test_every_recommended_statement_appears_in_the_tree(kb):
     assert drawn == recommended and recommended
 
 
+def test_a_statement_in_a_disagreement_carries_it_into_every_diagram(kb):
+    # autoimmune line 15 gives a trough of 6 ng/mL; the sources give five other targets
+    [tree] = library_trees(kb, pathway="autoimmune-tacrolimus-rebound")
+    statements = {(s.guideline, s.line): s for n in tree.nodes for s in n.statements}
+    disputed = statements[("autoimmune-tacrolimus-rebound", 15)]
+    [dispute] = disputed.disputes
+    assert dispute == ("Sources disagree on tacrolimus trough level: 0.6-1 ng/mL, 6 ng/mL, 0.6-1 ng/mL for autoimmune, "
+                       "6-10 ng/mL for transplant, 4-6 ng/mL, 3-6 ng/mL")
+    assert [line for style, line in statement_lines(disputed) if style == "dispute"][0].startswith("⚠ Sources disagree")
+    assert statements[("autoimmune-tacrolimus-rebound", 27)].disputes == ()  # renal function: no number in dispute
+    mermaid = to_mermaid([tree])
+    assert "⚠ Sources disagree on tacrolimus trough level:" in mermaid
+    assert 'COLOR="#b00020">⚠ Sources disagree on tacrolimus' in to_dot([tree])
+    page = export_tree(kb, fmt="html", pathway="autoimmune-tacrolimus-rebound")
+    assert '"disputes": ["Sources disagree on tacrolimus trough level:' in page
+
+
 # ---------------------------------------------------------------- DOT and Graphviz
 
 

@@ -17,6 +17,7 @@ from .tree import (
     SOURCE_NOTE,
     Tree,
     TreeBranch,
+    DISPUTE_COLOUR,
     TreeNode,
     branch_lines,
     diagram_key,
@@ -67,6 +68,7 @@ def _statements_label(node: TreeNode) -> str:
         for style, line in statement_lines(statement):
             text = _html(line)
             text = f"<B>{text}</B>" if style == "heading" else text
+            text = f'<FONT COLOR="{DISPUTE_COLOUR}">{text}</FONT>' if style == "dispute" else text
             rows.append(f"{text}<BR ALIGN=\"LEFT\"/>")
     return "<" + "".join(rows) + ">"
 

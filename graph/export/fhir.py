@@ -13,6 +13,8 @@ implementation guide (CPG on FHIR).
   their statement's text: a proposal to give them would turn a warning into an order. So do taper
   steps ("reduce prednisone by 10 mg monthly"): FHIR's Dosage has no amount to reduce by, and as a
   ``doseQuantity`` the step would read as a dose of 10 mg to give monthly.
+- ``usage`` on every resource: the safety note and, for a statement in a disagreement between
+  sources, the disagreement (topic and every value), since guidegraph does not pick one.
 - ``relatedArtifact`` on every resource: ``derived-from`` the guideline (section and source line),
   and one ``citation`` per reference number the statement cites.
 
@@ -183,7 +185,7 @@ def activity_definitions(statement: StatementLine, titles: dict[str, str]) -> li
                 "title": f"{drug}: {statement.guideline}, line {statement.line}",
                 "status": "draft",
                 "description": statement.text,
-                "usage": SAFETY_NOTE,
+                "usage": _usage(statement),
                 "relatedArtifact": statement_artifacts(statement, titles),
                 "kind": "MedicationRequest",
                 "intent": "proposal",
@@ -192,6 +194,12 @@ def activity_definitions(statement: StatementLine, titles: dict[str, str]) -> li
             }
         )
     return resources
+
+
+def _usage(statement: StatementLine) -> str:
+    """The safety note, and each disagreement the statement is in: a system that reads the resource
+    alone must not take one side of it for the sources' agreement."""
+    return " ".join([SAFETY_NOTE, *(f"{d}; guidegraph does not pick one." for d in statement.disputes)])
 
 
 def recommendation_plan(statement: StatementLine, titles: dict[str, str], activities: list[dict]) -> dict:
@@ -211,7 +219,7 @@ def recommendation_plan(statement: StatementLine, titles: dict[str, str], activi
         "type": _plan_type("eca-rule", "ECA Rule"),
         "status": "draft",
         "description": statement.text,
-        "usage": SAFETY_NOTE,
+        "usage": _usage(statement),
         "topic": topics,
         "relatedArtifact": statement_artifacts(statement, titles),
         "action": actions,

@@ -23,7 +23,7 @@ import json
 
 from pyvis.network import Network
 
-from .tree import COLOURS, SAFETY_NOTE, SOURCE_NOTE, Tree, TreeNode, branch_lines, node_lines, question_lines
+from .tree import COLOURS, DISPUTE_COLOUR, SAFETY_NOTE, SOURCE_NOTE, Tree, TreeNode, branch_lines, node_lines, question_lines
 from .visnetwork import page, script_json
 #: Left to right: siblings stack vertically, which keeps a wide tree of wrapped labels on screen.
 LEVEL_SEPARATION = 420
@@ -101,7 +101,8 @@ def panel_data(trees: list[Tree]) -> dict:
             "question": node.question or "",
             "pathway": f"{tree.title} ({tree.id})",
             "statements": [
-                {"heading": s.heading(), "text": s.text, "guideline": s.guideline, "doses": [d.words() for d in s.doses]}
+                {"heading": s.heading(), "text": s.text, "guideline": s.guideline, "doses": [d.words() for d in s.doses],
+                 "disputes": list(s.disputes)}
                 for s in node.statements
             ],
         }
@@ -142,6 +143,7 @@ _STYLE = """
   #panel .statement { margin: 10px 0; padding: 6px 8px; background: %(fill)s; border-left: 3px solid %(stroke)s; }
   #panel .heading { font-weight: bold; }
   #panel .dose { font-family: monospace; }
+  #panel .dispute { color: %(dispute)s; font-weight: bold; }
   div.vis-tooltip { white-space: pre-wrap; max-width: 480px; font-family: Helvetica, Arial, sans-serif; font-size: 13px; }
 """
 
@@ -174,6 +176,7 @@ _SCRIPT = """
       add(box, "div", s.heading + " · " + s.guideline, "heading");
       add(box, "div", s.text, "text");
       s.doses.forEach(function (d) { add(box, "div", "▸ " + d, "dose"); });
+      s.disputes.forEach(function (d) { add(box, "div", "⚠ " + d, "dispute"); });
     });
   }
   network.on("selectNode", function (event) { show(event.nodes[0]); });
@@ -214,7 +217,8 @@ def to_html(trees: list[Tree], *, title: str = "guidegraph decision pathways") -
         "details": script_json(panel_data(trees)),
         "first": script_json(_first_node(trees)),
     }
-    style = _STYLE.replace("%(fill)s", COLOURS["statements"]["fill"]).replace("%(stroke)s", COLOURS["statements"]["stroke"])
+    style = (_STYLE.replace("%(fill)s", COLOURS["statements"]["fill"]).replace("%(stroke)s", COLOURS["statements"]["stroke"])
+             .replace("%(dispute)s", DISPUTE_COLOUR))
     return page(title=title, body=body, script=script, style=style)
 
 

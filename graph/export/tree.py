@@ -17,7 +17,7 @@ import re
 import textwrap
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
@@ -34,7 +34,9 @@ BRANCH_WIDTH = 30
 
 #: What every published diagram says about itself.
 SAFETY_NOTE = "Options from named sources for a clinician to check; never orders."
-SOURCE_NOTE = "[n]: the guideline's reference numbers; line: the source line of the statement."
+SOURCE_NOTE = ("[n]: the guideline's reference numbers; line: the source line of the statement; "
+               "⚠: the sources disagree on this number, and guidegraph does not pick one.")
+DISPUTE_COLOUR = "#b00020"  # the "⚠ sources disagree" lines, in every writer that has colour
 
 #: One colour scheme for every writer, so a DOT, Mermaid and HTML diagram of a tree look alike.
 COLOURS = {
@@ -108,6 +110,7 @@ class StatementLine:
     drugs: tuple[str, ...]
     doses: tuple[DoseLine, ...]
     section: str = ""
+    disputes: tuple[str, ...] = ()  # a line per conflict the statement is in (graph.conflicts.dispute_text)
 
     def heading(self) -> str:
         """Kind, line of therapy, source line and reference numbers.
@@ -247,11 +250,14 @@ def question_lines(node: TreeNode) -> list[str]:
 
 
 def statement_lines(statement: StatementLine) -> list[tuple[str, str]]:
-    """(style, line) pairs for one statement: "heading", "text" or "dose" lines, each wrapped."""
+    """(style, line) pairs for one statement: "heading", "text", "dose" or "dispute" lines, each
+    wrapped. A diagram shows a disagreement beside each number in it, as the app does."""
     lines = [("heading", line) for line in wrap(statement.heading(), STATEMENT_WIDTH)]
     lines += [("text", line) for line in wrap(statement.text, STATEMENT_WIDTH)]
     for dose in statement.doses:
         lines += [("dose", line) for line in wrap("▸ " + dose.words(), STATEMENT_WIDTH)]
+    for dispute in statement.disputes:
+        lines += [("dispute", line) for line in wrap("⚠ " + dispute, STATEMENT_WIDTH)]
     return lines
 
 
@@ -433,7 +439,7 @@ def dose_line(dose: dict) -> DoseLine:
     )
 
 
-def statement_line(item: dict) -> StatementLine:
+def statement_line(item: dict, disputes: tuple[str, ...] = ()) -> StatementLine:
     """A statement from its ``read_statements`` item (the shape of a recommend result item)."""
     return StatementLine(
         iri=item["id"],
@@ -446,6 +452,7 @@ def statement_line(item: dict) -> StatementLine:
         drugs=tuple(item.get("drugs", ())),
         doses=tuple(dose_line(d) for d in item.get("doses", ())),
         section=item.get("section") or "",
+        disputes=disputes,
     )
 
 
@@ -507,8 +514,11 @@ def _sources(pathway: Pathway, nodes: list[TreeNode], titles: dict[str, str]) ->
     return tuple((doc_id, titles.get(doc_id, "")) for doc_id in ids if doc_id)
 
 
-def tree_of(pathway: Pathway, statements: dict[str, dict], form: PatientForm, texts: TreeTexts) -> Tree:
-    """One pathway as a tree to draw (``texts``: :func:`tree_texts` of the trees drawn together)."""
+def tree_of(pathway: Pathway, statements: dict[str, dict], form: PatientForm, texts: TreeTexts,
+            disputes: Mapping[str, tuple[str, ...]] | None = None) -> Tree:
+    """One pathway as a tree to draw (``texts``: :func:`tree_texts` of the trees drawn together;
+    ``disputes``: :func:`graph.conflicts.disputes_by_statement`)."""
+    disputes = disputes or {}
     order = pathway.order()
     keys = _node_keys(texts.ids[pathway.iri], pathway.iri, order)
     depth = _depths(pathway)
@@ -521,7 +531,7 @@ def tree_of(pathway: Pathway, statements: dict[str, dict], form: PatientForm, te
                 iri=iri,
                 label=node.label,
                 question=texts.questions.get(iri),
-                statements=tuple(statement_line(statements[s]) for s in node.recommends if s in statements),
+                statements=tuple(statement_line(statements[s], disputes.get(s, ())) for s in node.recommends if s in statements),
                 depth=depth[iri],
             )
         )
@@ -569,18 +579,21 @@ def pathway_trees(graph: Graph, *, pathway: str | None = None, path: PatientPath
     With a path and no pathway named, only the pathways the path goes through are drawn (all of
     them, greyed, when it enters none: a patient whose entry question is unanswered).
     """
+    from ..conflicts import disputes_by_statement, find_conflicts
     from ..recommend import read_statements
 
     pathways = load_pathways(graph)
     chosen = list(pathways.values()) if pathway is None else [pathways[find_pathway(pathways, graph, pathway)]]
     statements = read_statements(graph, iris=_recommended(chosen))
-    return _drawn(graph, chosen, statements, patient_form(graph), path=path, every=pathway is None)
+    return _drawn(graph, chosen, statements, patient_form(graph), path=path, every=pathway is None,
+                  disputes=disputes_by_statement(find_conflicts(graph)))
 
 
 def library_trees(kb, *, pathway: str | None = None, path: PatientPath | None = None) -> list[Tree]:
     """:func:`pathway_trees` for a loaded knowledge base, from the decision graphs and statement
     items ``recommend`` keeps: one pathway of a large library is drawn without reading the others,
     on every store (a SPARQL server's criteria, blank nodes, come with the catalogue's copy)."""
+    from ..conflicts import disputes_by_statement
     from ..recommend import patient_form_of, statement_items
 
     catalogue = catalogue_of(kb)
@@ -593,7 +606,8 @@ def library_trees(kb, *, pathway: str | None = None, path: PatientPath | None = 
             raise InputError(f"pathway {pathway!r} cannot be drawn: its decision graph is not valid "
                              "(guidegraph validate says why)")
     statements = statement_items(kb, _recommended(chosen))
-    return _drawn(kb.graph, chosen, statements, patient_form_of(kb), path=path, every=pathway is None)
+    return _drawn(kb.graph, chosen, statements, patient_form_of(kb), path=path, every=pathway is None,
+                  disputes=disputes_by_statement(kb.conflicts))
 
 
 def _recommended(pathways: list[Pathway]) -> list[str]:
@@ -601,11 +615,11 @@ def _recommended(pathways: list[Pathway]) -> list[str]:
 
 
 def _drawn(graph: Graph, chosen: list[Pathway], statements: dict[str, dict], form: PatientForm, *,
-           path: PatientPath | None, every: bool) -> list[Tree]:
+           path: PatientPath | None, every: bool, disputes: Mapping[str, tuple[str, ...]]) -> list[Tree]:
     if not chosen:
         raise InputError("the library has no pathways (guidelines/*.pathway.ttl) to draw")
     texts = tree_texts(graph, chosen, statements)
-    trees = [tree_of(p, statements, form, texts) for p in chosen]
+    trees = [tree_of(p, statements, form, texts, disputes) for p in chosen]
     if path is None:
         return trees
     trees = [highlight(tree, path) for tree in trees]
