@@ -244,8 +244,8 @@ def test_the_explorer_caps_a_big_view_with_a_message(monkeypatch):
     at = run_page(explorer_page, node="https://w3id.org/guidegraph/kb/lupus-tacrolimus-rebound")
     assert not at.warning
     at.slider[0].set_value(4).run()
-    assert "This neighbourhood has 250 nodes; the view is capped at the 100 nearest" in at.warning[0].value
-    assert "(capped: 250 nodes were in reach" in at.get("iframe")[0].proto.srcdoc
+    assert "This neighbourhood has 252 nodes; the view is capped at the 100 nearest" in at.warning[0].value
+    assert "(capped: 252 nodes were in reach" in at.get("iframe")[0].proto.srcdoc
 
 
 def test_the_explorer_refuses_an_unknown_node_with_a_message():

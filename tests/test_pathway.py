@@ -206,7 +206,7 @@ def test_one_pathway_per_seed_each_a_dag_from_its_entry(pathways):
     for pathway in pathways.values():
         assert nx.is_directed_acyclic_graph(pathway.digraph)
         assert set(pathway.digraph) == nx.descendants(pathway.digraph, pathway.entry) | {pathway.entry}
-    assert (len(pathways[LUPUS].digraph), len(pathways[LUPUS].branches())) == (12, 11)
+    assert (len(pathways[LUPUS].digraph), len(pathways[LUPUS].branches())) == (13, 12)
     assert (len(pathways[AUTOIMMUNE].digraph), len(pathways[AUTOIMMUNE].branches())) == (17, 17)
 
 
@@ -227,7 +227,7 @@ def test_every_statement_is_reachable_from_a_pathway_but_the_cut_off_biopsy_line
 def test_every_node_has_a_label_and_siblings_are_in_document_order(pathways):
     lupus = pathways[LUPUS]
     targets = [b.target.rsplit("/", 1)[-1] for b in lupus.branches_from(str(KB["lupus-tacrolimus-rebound/pathway/rebound-flare"]))]
-    assert targets[:4] == ["first-line", "iv-cyclophosphamide", "biologics", "restart-tacrolimus"]
+    assert targets[:5] == ["abrupt-stop", "first-line", "iv-cyclophosphamide", "biologics", "restart-tacrolimus"]
     assert all(lupus.node(n).label for n in lupus.digraph)
 
 
@@ -247,7 +247,7 @@ def test_traversal_follows_every_branch_that_holds_and_stops_at_unknown(kb, path
              "severity": "severe", "first_line_response": "not_started", "fatigue": True}
     walk = traverse(pathways[LUPUS], facts, patient_form_of(kb))
     leaves = [n.rsplit("/", 1)[-1] for n in walk.reached]
-    assert leaves == ["start", "rebound-flare", "first-line", "biologics", "fatigue"]
+    assert leaves == ["start", "rebound-flare", "abrupt-stop", "first-line", "biologics", "fatigue"]
     blocked = {step.branch.target.rsplit("/", 1)[-1]: step.blocking for step in walk.blocked()}
     assert blocked == {
         "iv-cyclophosphamide": {"adherence_concern"}, "restart-tacrolimus": {"tacrolimus_side_effects"},

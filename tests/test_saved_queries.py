@@ -259,7 +259,7 @@ def test_pathway_facts_for_one_pathway_in_form_order_with_ranges(kb):
 def test_pathway_branches_with_their_criteria(kb):
     rows = answer(kb, "pathway-branches", "pathway", "branch", "logic", "criteria")
     lupus = {b.rsplit("/pathway/", 1)[1]: (logic, criteria) for p, b, logic, criteria in rows if p == f"kb:{L}/pathway"}
-    assert len(lupus) == 11 and len(rows) == 11 + 17
+    assert len(lupus) == 12 and len(rows) == 12 + 17
     assert lupus["start/to-rebound-flare"] == (
         "all of", "condition in lupus_nephritis, sle_extrarenal; flare is true; tacrolimus_stopped in abruptly, tapered"
     )
@@ -267,11 +267,12 @@ def test_pathway_branches_with_their_criteria(kb):
         "any of", "first_line_response equals inadequate; severity in organ_threatening, severe"
     )
     assert lupus["rebound-flare/to-iv-cyclophosphamide"] == ("", "adherence_concern is true")
+    assert lupus["rebound-flare/to-abrupt-stop"] == ("", "tacrolimus_stopped equals abruptly")
 
 
 def test_pathway_branches_of_one_pathway(kb):
     rows = answer(kb, "pathway-branches", "pathway", pathway=KB[f"{L}/pathway"])
-    assert rows == [(f"kb:{L}/pathway",)] * 11
+    assert rows == [(f"kb:{L}/pathway",)] * 12
 
 
 def test_uncited_statements_are_the_four_lead_in_lines(kb):
