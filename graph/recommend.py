@@ -11,6 +11,7 @@ never orders; the tool does not pick a winner where sources disagree.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -563,7 +564,7 @@ def render_text(result: Result) -> str:
             unit = f" {question['unit']}" if question.get("unit") else ""
             choices = f"{question['type']} from {_show(question['min'])} to {_show(question['max'])}{unit}"
         else:
-            choices = " / ".join(_show(o) for o in options)
+            choices = " / ".join(_as_input(o) for o in options)
         out.append(f"  {n}. {question['question']} ({question['key']}: {choices})")
         if question.get("decides"):
             out.append(f"     decides: {'; '.join(question['decides'])}")
@@ -630,6 +631,15 @@ def _range(low, high) -> str:
 
 def _span(entry: dict) -> str:
     return f"{_range(entry.get('from'), entry.get('to'))} {entry.get('unit', '')}".strip()
+
+
+def _as_input(value) -> str:
+    """A choice as the patient file writes it: the answer to a question is typed back in as JSON.
+
+    >>> _as_input(True), _as_input("severe")
+    ('true', 'severe')
+    """
+    return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 def _show(value) -> str:

@@ -334,6 +334,10 @@ def test_cli_recommend_asks_for_what_it_still_needs(capsys, monkeypatch):
     code, out, _ = run(capsys, "recommend", "-", stdin='{"condition": "autoimmune_hepatitis"}', monkeypatch=monkeypatch)
     assert code == 0
     assert "1. Was tacrolimus stopped" in out and "2. Has the disease flared" in out
+    # a choice is shown as the patient file takes it back: true / false, not yes / no
+    assert "(flare: true / false)" in out and "(tacrolimus_stopped: abruptly / tapered" in out
+    code, out, _ = run(capsys, "recommend", "-", stdin='{"condition": "autoimmune_hepatitis", "flare": true}', monkeypatch=monkeypatch)
+    assert code == 0 and "Has the disease flared" not in out
 
 
 # Every invalid input: exit 2, one line on stderr naming the problem or the key, nothing on stdout.
