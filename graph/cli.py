@@ -58,6 +58,19 @@ def _named(what: str):
     return check
 
 
+def _environment_store() -> str:
+    """The store ``GUIDEGRAPH_STORE`` names, checked here so that a bad value is blamed on the
+    variable, not on a --store option the user never typed."""
+    from .store import parse_store, store_from_environment
+
+    spec = store_from_environment()
+    try:
+        parse_store(spec)
+    except InputError as error:
+        raise InputError(str(error), where="GUIDEGRAPH_STORE") from None
+    return spec
+
+
 def _progress_line(line: str) -> None:
     """A build's progress, on stderr: stdout keeps the command's own output."""
     print(f"progress: {line}", file=sys.stderr, flush=True)
@@ -346,8 +359,6 @@ def _output_options(parser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .store import store_from_environment
-
     parser = _Parser(
         prog="guidegraph",
         description="Clinical guidance as a knowledge graph: options from named sources, for a clinician to check.",
@@ -355,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--library", default=None, type=_named("a guideline library folder"),
                         help="guideline library folder (default: the bundled seeds)")
     parser.add_argument(
-        "--store", default=store_from_environment(),
+        "--store", default=None,  # None: $GUIDEGRAPH_STORE, read after parsing (see _environment_store)
         type=_named("memory, rdflib, oxigraph:PATH or sparql:URL"),
         help="memory (default; or $GUIDEGRAPH_STORE), rdflib (the slow baseline), oxigraph:PATH (on disk, "
              "built by `load`), sparql:URL (a SPARQL 1.1 server)",
@@ -438,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.store is None:
+            args.store = _environment_store()
         return args.run(args)
     except Terminated:
         print("guidegraph: stopped (SIGTERM)", file=sys.stderr)

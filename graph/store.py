@@ -99,8 +99,8 @@ class StoreSpec:
 
 def store_from_environment() -> str:
     """The store ``GUIDEGRAPH_STORE`` names, for the CLI's default and the app; memory when it is
-    unset or empty (an empty value is an unset shell variable, not a store)."""
-    return os.environ.get("GUIDEGRAPH_STORE") or "memory"
+    unset, empty or blank (such a value is an unset shell variable, not a store)."""
+    return (os.environ.get("GUIDEGRAPH_STORE") or "").strip() or "memory"
 
 
 def parse_store(spec: str | StoreSpec) -> StoreSpec:
@@ -118,6 +118,9 @@ def parse_store(spec: str | StoreSpec) -> StoreSpec:
     if text in ("memory", "rdflib"):
         return StoreSpec(text, text)
     kind, _, rest = text.partition(":")
+    if kind in ("oxigraph", "sparql") and not rest.strip():
+        raise InputError(f"store {text!r} names no {'folder' if kind == 'oxigraph' else 'server'}; "
+                         f"give {'oxigraph:PATH' if kind == 'oxigraph' else 'sparql:URL'}")
     if kind == "oxigraph" and rest:
         return StoreSpec(text, "oxigraph", path=Path(rest).expanduser())
     if kind == "sparql" and rest:

@@ -194,7 +194,28 @@ def test_an_empty_library_or_store_is_refused(capsys, option, words):
     assert err == f"guidegraph: error: argument {option}: is empty; {words}\n"
 
 
-def test_an_empty_store_variable_means_the_default_store(capsys, monkeypatch):
-    monkeypatch.setenv("GUIDEGRAPH_STORE", "")
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_or_blank_store_variable_means_the_default_store(capsys, monkeypatch, value):
+    monkeypatch.setenv("GUIDEGRAPH_STORE", value)
     code, out, _ = run(capsys, "stats", "--format", "json")
     assert code == 0 and json.loads(out)["guidelines"] == 2
+
+
+@pytest.mark.parametrize("value, words", [
+    ("bogus", "unknown store 'bogus'; use one of: memory, rdflib, oxigraph:PATH, sparql:URL"),
+    ("oxigraph:", "store 'oxigraph:' names no folder; give oxigraph:PATH"),
+    ("sparql: ", "store 'sparql:' names no server; give sparql:URL"),
+])
+def test_a_bad_store_variable_is_blamed_on_the_variable(capsys, monkeypatch, value, words):
+    monkeypatch.setenv("GUIDEGRAPH_STORE", value)
+    code, out, err = run(capsys, "stats")
+    assert (code, out) == (2, "")
+    assert err == f"guidegraph: error: GUIDEGRAPH_STORE: {words}\n"
+    # the option, when given, wins over the variable
+    code, out, _ = run(capsys, "--store", "memory", "stats", "--format", "json")
+    assert code == 0 and json.loads(out)["guidelines"] == 2
+
+
+def test_a_store_option_without_its_path_says_so(capsys):
+    code, _, err = run(capsys, "--store", "oxigraph:", "stats")
+    assert (code, err) == (2, "guidegraph: error: store 'oxigraph:' names no folder; give oxigraph:PATH\n")

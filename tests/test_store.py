@@ -738,10 +738,11 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 def test_the_store_option_defaults_to_the_environment(monkeypatch, tmp_path):
-    from graph.cli import build_parser
+    from graph.cli import main
 
-    monkeypatch.setenv("GUIDEGRAPH_STORE", f"oxigraph:{tmp_path}")
-    assert build_parser().parse_args(["stats"]).store == f"oxigraph:{tmp_path}"
+    monkeypatch.setenv("GUIDEGRAPH_STORE", f"oxigraph:{tmp_path / 'kb.db'}")
+    assert main(["load", "--no-validate"]) == 0  # `load` refuses the memory store: this one is the variable's
+    assert KnowledgeBase.load(store=f"oxigraph:{tmp_path / 'kb.db'}", validate=False).build is not None
 
 
 # ---------------------------------------------------------------- N-Triples and loading
