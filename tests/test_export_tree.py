@@ -196,6 +196,18 @@ def test_graphviz_formats_are_real_files(sample_kb, fmt, magic):
 
 
 @needs_dot
+def test_a_pdf_carries_no_time_of_drawing_so_two_exports_are_identical(sample_kb):
+    first = export_tree(sample_kb, fmt="pdf", pathway="sample-lupus")
+    assert re.findall(rb"/CreationDate \([^)]*\)", first) == [b"/CreationDate (D:19700101000000Z)"]
+    assert export_tree(sample_kb, fmt="pdf", pathway="sample-lupus") == first
+    # the stamp kept its length: the cross-reference table still points at its objects
+    table = int(re.findall(rb"startxref\s+(\d+)", first)[-1])
+    assert first[table:table + 4] == b"xref"
+    offsets = [int(o) for o in re.findall(rb"(\d{10}) 00000 n", first[table:])]
+    assert offsets and all(re.match(rb"\d+ 0 obj", first[o:]) for o in offsets)
+
+
+@needs_dot
 def test_a_hundred_node_tree_stays_readable(large_pathway, hostile_label):
     tree = pathway_trees(large_pathway)[0]
     assert len(tree.nodes) == 100

@@ -7,6 +7,7 @@ are HTML-like (bold node names, left-aligned statement lines), every piece of te
 from __future__ import annotations
 
 import html
+import re
 import shutil
 import subprocess
 
@@ -186,4 +187,20 @@ def render_dot(text: str, *, fmt: str, timeout_s: float = RENDER_TIMEOUT_S) -> b
     if done.returncode != 0:
         reason = " ".join(done.stderr.decode("utf-8", "replace").split()) or f"exit code {done.returncode}"
         raise InputError(f"Graphviz could not draw the diagram: {reason}")
-    return done.stdout
+    return without_creation_date(done.stdout) if fmt == "pdf" else done.stdout
+
+
+# Cairo stamps a PDF with the time it was drawn (and ignores SOURCE_DATE_EPOCH), so two exports of
+# one library would differ. The stamp is overwritten with a fixed one of the same length: the byte
+# offsets in the file's cross-reference table stay right.
+_CREATION_DATE = re.compile(rb"/CreationDate \(D:\d{14}Z\)")
+FIXED_CREATION_DATE = b"/CreationDate (D:19700101000000Z)"
+
+
+def without_creation_date(pdf: bytes) -> bytes:
+    """The PDF with its UTC creation time replaced by the epoch.
+
+    >>> without_creation_date(b"<< /CreationDate (D:20261203192011Z) >>")
+    b'<< /CreationDate (D:19700101000000Z) >>'
+    """
+    return _CREATION_DATE.sub(FIXED_CREATION_DATE, pdf)
