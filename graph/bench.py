@@ -52,7 +52,7 @@ BENCH_STORES = ("memory", "oxigraph", "rdflib", "sparql")
 JSON_KEYS = ("store", "guidelines", "triples", "load_s", "triples_per_s", "recommend_p50_ms", "recommend_p95_ms",
              "sparql_p50_ms", "sparql_p95_ms", "rss_mb")
 QUERY_TIMEOUT_MS = 120_000  # measure slow queries instead of stopping them at the interactive limit
-# Patient templates: fact combinations of the seed pathways (DESIGN.md's patient facts); each
+# Patient templates: fact combinations of the seed pathways (the facts the seed pathways declare); each
 # benchmark patient takes one, with the condition of one made-up condition family.
 TEMPLATES = (
     {"flare": True, "tacrolimus_stopped": "abruptly", "severity": "moderate", "first_line_response": "not_started", "weight_kg": 70},

@@ -218,7 +218,7 @@ def _statement_rows(graph, iris=None) -> dict[str, dict]:
 
 
 def read_statements(graph, *, iris=None) -> dict[str, dict]:
-    """Statement IRI to its result item (DESIGN.md's Item without why, why_not, for_patient);
+    """Statement IRI to its result item (docs/result.md's Item without why, why_not, for_patient);
     ``iris``: only these statements."""
     if iris is not None and not iris:
         return {}  # an empty VALUES block is one rdflib's engine cannot evaluate
@@ -321,7 +321,7 @@ def _duration(row) -> dict:
 
 @dataclass(frozen=True)
 class Result:
-    """What ``recommend`` finds for one patient; ``to_dict()`` is DESIGN.md's result shape."""
+    """What ``recommend`` finds for one patient; ``to_dict()`` is the result shape of docs/result.md."""
 
     patient: dict
     path: list[dict]

@@ -95,3 +95,17 @@ def test_security_md_says_what_the_tool_does_not_do():
     limits = SECURITY[SECURITY.index("## What it does not do"):]
     for words in ("authentication", "TLS", "proxy", "access control"):
         assert words in limits
+
+
+def test_every_field_of_a_recommend_result_is_in_docs_result(kb):
+    """docs/result.md is the contract a JSON consumer reads: a field the result gains must be there."""
+    documented = set(re.findall(r'"(\w+)"', (PROJECT_ROOT / "docs" / "result.md").read_text(encoding="utf-8")))
+    facts = {"condition": "autoimmune_hepatitis", "tacrolimus_stopped": "abruptly", "flare": True,
+             "first_line_response": "inadequate", "prior_tacrolimus_response": "good", "severity": "severe"}
+    result = kb.recommend(facts).to_dict()
+    items = [i for name in ("recommendations", "pitfalls", "monitoring", "assessments", "other") for i in result[name]]
+    records = [result, *result["path"], *items, *result["questions"], *result["conflicts"], *result["schedule"]]
+    records += [part for i in items for key in ("doses", "targets", "durations") for part in i[key]]
+    fields = {key for record in records for key in record}
+    assert items and result["schedule"] and result["conflicts"] and any(i["targets"] for i in items)
+    assert fields - documented == set()
