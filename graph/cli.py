@@ -39,6 +39,17 @@ def _emit(text: str, target: Path | None, force: bool) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def _limit(upper: int):
+    """argparse type of a query limit (--timeout-ms, --max-rows): a whole number from 1 to ``upper``,
+    refused under the option's own name."""
+    def check(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= upper:
+            raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {upper}, not {text!r}")
+        return int(text)
+
+    return check
+
+
 def _port(text: str) -> int:
     """argparse type of ``--port``: a TCP port number, 0 for any free one."""
     if not (text.isascii() and text.isdigit()) or int(text) > 65535:
@@ -326,7 +337,7 @@ def _add_scale_commands(commands) -> None:
 
 
 def _add_sparql_commands(commands) -> None:
-    from .sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS
+    from .sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, MAX_ROWS_LIMIT, MAX_TIMEOUT_MS
     from .sparql_formats import FORMATS
 
     p = commands.add_parser("sparql", help="a read-only SPARQL query: text, a .rq file, or --saved NAME")
@@ -336,8 +347,8 @@ def _add_sparql_commands(commands) -> None:
     p.add_argument("--bind", action="append", default=[], metavar="NAME=VALUE",
                    help="a value for a variable: 5, true, \"text\", <iri>, kb:name; other words are strings")
     p.add_argument("--format", choices=FORMATS, help="default: table for rows, ttl for graphs")
-    p.add_argument("--timeout-ms", type=int, help=f"stop the query after this long (default {DEFAULT_TIMEOUT_MS})")
-    p.add_argument("--max-rows", type=int, help=f"cut the result after this many rows (default {DEFAULT_MAX_ROWS})")
+    p.add_argument("--timeout-ms", type=_limit(MAX_TIMEOUT_MS), help=f"stop the query after this long (default {DEFAULT_TIMEOUT_MS})")
+    p.add_argument("--max-rows", type=_limit(MAX_ROWS_LIMIT), help=f"cut the result after this many rows (default {DEFAULT_MAX_ROWS})")
     _output_options(p)
     p.set_defaults(run=cmd_sparql)
 
@@ -345,8 +356,8 @@ def _add_sparql_commands(commands) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=_port, default=7878,
                    help="port (default 7878; 0: any free port, announced on stderr)")
-    p.add_argument("--timeout-ms", type=int, help=f"time limit per query (default {DEFAULT_TIMEOUT_MS})")
-    p.add_argument("--max-rows", type=int, help=f"row cap per query (default {DEFAULT_MAX_ROWS})")
+    p.add_argument("--timeout-ms", type=_limit(MAX_TIMEOUT_MS), help=f"time limit per query (default {DEFAULT_TIMEOUT_MS})")
+    p.add_argument("--max-rows", type=_limit(MAX_ROWS_LIMIT), help=f"row cap per query (default {DEFAULT_MAX_ROWS})")
     p.set_defaults(run=cmd_serve)
 
 

@@ -73,7 +73,7 @@ def read_document_file(path: str | Path, *, check_lines: bool = True) -> str:
     except UnicodeDecodeError as error:
         raise ParseError(f"not UTF-8 text (byte {error.start})", where=str(path)) from None
     if not text.strip():
-        raise ParseError("the file is empty", where=str(path))
+        raise ParseError("the file is empty" if not text else "the file holds only blank lines", where=str(path))
     if check_lines:
         from .ingest import check_line_lengths
 

@@ -112,7 +112,7 @@ class BadDocument(Enum):
     """Documents parse and ingest refuse: (how to write it, words of the one-line message)."""
 
     EMPTY = (lambda p: p.write_bytes(b""), "the file is empty")
-    ONLY_BLANK_LINES = (lambda p: p.write_bytes(b"\n   \n\t\r\n"), "the file is empty")
+    ONLY_BLANK_LINES = (lambda p: p.write_bytes(b"\n   \n\t\r\n"), "the file holds only blank lines")
     BINARY = (lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"), "NUL bytes")
     NOT_UTF8 = (lambda p: p.write_bytes("Café\n- take 5 mg 1\n".encode("latin-1")), "not UTF-8 text (byte 3)")
     FIFTY_MEGABYTES = (_fifty_megabytes, f"the limit is {MAX_DOCUMENT_BYTES:,}")
