@@ -138,8 +138,7 @@ def dispute_text(conflict: Conflict) -> str:
     >>> dispute_text(Conflict(("a", "b", "c"), "", "drug x level", (v(4, 6), v(3, 6), v(4, 6), v(6, 10, "transplant"))))
     'Sources disagree on drug x level: 4-6 ng/mL, 3-6 ng/mL, 6-10 ng/mL for transplant'
     """
-    stated = (_range(v) + (f" for {v['population']}" if v.get("population") else "") for v in conflict.values)
-    return f"Sources disagree on {conflict.topic}: {', '.join(dict.fromkeys(stated))}"
+    return f"Sources disagree on {conflict.topic}: {', '.join(dict.fromkeys(map(_stated, conflict.values)))}"
 
 
 def disputes_by_statement(conflicts) -> dict[str, tuple[str, ...]]:
@@ -311,8 +310,7 @@ def _listed(values: list[dict]) -> str:
     """
     sources: dict[str, dict[str, None]] = defaultdict(dict)  # dicts keep order and drop repeats
     for v in values:
-        stated = _range(v) + (f" for {v['population']}" if v.get("population") else "")
-        sources[stated][f"{v['guideline']} line {v['line']}"] = None
+        sources[_stated(v)][f"{v['guideline']} line {v['line']}"] = None
     return ", ".join(f"{stated} ({_sources(list(lines))})" for stated, lines in sources.items())
 
 
@@ -329,6 +327,11 @@ def _overlap(a: dict, b: dict) -> bool:
 def _routes_match(a: dict, b: dict) -> bool:
     # A dose with no route written may be either; "IV" and "oral" doses are different regimens.
     return a["route"] is None or b["route"] is None or a["route"] == b["route"]
+
+
+def _stated(value: dict) -> str:
+    """A value in words, with the population it is for: "6-10 ng/mL for transplant"."""
+    return _range(value) + (f" for {value['population']}" if value.get("population") else "")
 
 
 def _range(value: dict) -> str:

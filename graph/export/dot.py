@@ -14,11 +14,11 @@ import subprocess
 from ..errors import InputError
 from .tree import (
     COLOURS,
+    DISPUTE_COLOUR,
     SAFETY_NOTE,
     SOURCE_NOTE,
     Tree,
     TreeBranch,
-    DISPUTE_COLOUR,
     TreeNode,
     branch_lines,
     diagram_key,
