@@ -517,7 +517,8 @@ def render_text(result: Result) -> str:
     known = ", ".join(f"{k}={_show(v)}" for k, v in result.patient.items()) or "no facts given"
     out.append(f"Patient: {known}")
     for source in result.incomplete:
-        out.append(f"Incomplete source: {source['guideline']} {source['reason']}; what it says after that is missing.")
+        out.append(f"Incomplete source: {source['guideline']} {source['reason']}; what follows is missing, "
+                   "and may hold more options for this patient.")
     out.append("")
     out.append("Path")
     if not result.path:

@@ -153,7 +153,7 @@ def _results(kb, result: dict, facts: dict, names: dict) -> None:
             st.markdown("\n".join(f"{n}. {question_text(q)}" for n, q in enumerate(result["questions"][:5], 1)))
     for source in result["incomplete"]:
         st.warning(f"**Incomplete source:** {md_escape(source['title'] or source['guideline'])} "
-                   f"{md_escape(source['reason'])}: what it says after that is missing, and so may be options here.",
+                   f"{md_escape(source['reason'])}: what follows is missing, and may hold more options for this patient.",
                    icon=":material/warning:")
     for conflict in result["conflicts"]:
         st.error(f"**Sources disagree:** {md_escape(conflict['reason'])}. guidegraph does not pick one; check each source line.",
