@@ -22,6 +22,7 @@ from .catalogue import catalogue_of, facts_graph
 from .pathway import Pathway, Traversal, load_pathways, traverse
 from .patient import PatientForm, check_facts, patient_form
 from .schedule import monitoring_schedule
+from .views import INCOMPLETE_NOTE, dose_label
 from .store import select_rows
 from .vocab import KINDS
 
@@ -517,8 +518,7 @@ def render_text(result: Result) -> str:
     known = ", ".join(f"{k}={_show(v)}" for k, v in result.patient.items()) or "no facts given"
     out.append(f"Patient: {known}")
     for source in result.incomplete:
-        out.append(f"Incomplete source: {source['guideline']} {source['reason']}; what follows is missing, "
-                   "and may hold more options for this patient.")
+        out.append(f"Incomplete source: {source['guideline']} {source['reason']}; {INCOMPLETE_NOTE}.")
     out.append("")
     out.append("Path")
     if not result.path:
@@ -579,10 +579,8 @@ def _item_lines(item: dict, indent: str) -> list[str]:
     more = indent + "    "
     if item["drugs"]:
         lines.append(f"{more}drugs: {', '.join(item['drugs'])}")
-    # A pitfall's dose is the one it warns about, not one to give.
-    dose_label = "dose it warns about" if item["kind"] == "pitfall" else "dose"
     for dose in item["doses"]:
-        lines.append(f"{more}{dose_label}: {_dose_text(dose)}")
+        lines.append(f"{more}{dose_label(item['kind'])}: {_dose_text(dose)}")
     for target in item["targets"]:
         lines.append(f"{more}target: {_target_text(target)}")
     if item["why"]:

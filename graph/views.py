@@ -376,6 +376,19 @@ def source_caption(item: Mapping) -> str:
     return md_escape(" · ".join(parts + [f"line {item['line']}"]))
 
 
+#: Said wherever an option comes from an incomplete document (result ``incomplete``).
+INCOMPLETE_NOTE = "what follows is missing, and may hold more options for this patient"
+
+
+def dose_label(kind: str | None) -> str:
+    """What a statement's dose is called: a pitfall's is the dose it warns about, not one to give.
+
+    >>> dose_label("pitfall"), dose_label("recommendation")
+    ('dose it warns about', 'dose')
+    """
+    return "dose it warns about" if kind == "pitfall" else "dose"
+
+
 def item_markdown(item: Mapping, *, weight_kg=None) -> str:
     """One statement for a clinician: the source line quoted, then its drugs, doses (source and this
     patient's) and targets (in both units).
@@ -397,7 +410,7 @@ def item_markdown(item: Mapping, *, weight_kg=None) -> str:
     lines = [quoted_line(item), ""]
     if item.get("drugs"):
         lines.append("- Drugs: " + md_escape(", ".join(item["drugs"])))
-    label = "Dose it warns about" if item.get("kind") == "pitfall" else "Dose"  # not a dose to give
+    label = dose_label(item.get("kind")).capitalize()
     lines += [f"- {label}: {dose_text(dose, weight_kg=weight_kg)}" for dose in item.get("doses") or ()]
     lines += [f"- Target: {target_text(target)}" for target in item.get("targets") or ()]
     return "\n".join(lines).rstrip()

@@ -12,6 +12,7 @@ from ..recommend import patient_form_of
 from ..share import facts_to_show, params_from_facts
 from ..timeline import checkpoint_lines, timeline_rows, timeline_spec
 from ..views import (
+    INCOMPLETE_NOTE,
     conflicts_by_statement,
     decision_tree_dot,
     fact_choice_text,
@@ -153,7 +154,7 @@ def _results(kb, result: dict, facts: dict, names: dict) -> None:
             st.markdown("\n".join(f"{n}. {question_text(q)}" for n, q in enumerate(result["questions"][:5], 1)))
     for source in result["incomplete"]:
         st.warning(f"**Incomplete source:** {md_escape(source['title'] or source['guideline'])} "
-                   f"{md_escape(source['reason'])}: what follows is missing, and may hold more options for this patient.",
+                   f"{md_escape(source['reason'])}: {INCOMPLETE_NOTE}.",
                    icon=":material/warning:")
     for conflict in result["conflicts"]:
         st.error(f"**Sources disagree:** {md_escape(conflict['reason'])}. guidegraph does not pick one; check each source line.",
