@@ -340,7 +340,7 @@ def _home_page(guardrails: Guardrails) -> str:
     items = []
     for q in saved_queries():
         params = "".join(
-            f"<li><code>?{e(p.name)}</code> ({'required' if p.required else 'optional'}): {e(p.description)}</li>"
+            f"<li><code>?{e(p.name)}</code> ({e(p.takes)}): {e(p.description)}</li>"
             for p in q.parameters
         )
         run_link = (

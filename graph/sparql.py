@@ -801,11 +801,36 @@ def to_ox(term: Identifier):
 
 @dataclass(frozen=True)
 class QueryParameter:
-    """A variable a saved query expects as a binding (``# param: ref (required) ...``)."""
+    """A variable a saved query expects as a binding (``# param: ref (required, integer) ...``).
+
+    ``kind`` says what the value must be, so that a value of the wrong kind is refused instead of
+    quietly matching nothing: ``iri``, ``integer`` or ``text`` (a literal, read as its words); empty
+    for any term.
+    """
 
     name: str
     description: str
     required: bool = True
+    kind: str = ""
+
+    @property
+    def takes(self) -> str:
+        """``required``, ``optional, integer``: how the listing and the endpoint's page show it."""
+        return ", ".join(filter(None, ("required" if self.required else "optional", self.kind)))
+
+    def check(self, value: Identifier) -> Identifier:
+        """The value, if it is of this parameter's kind (text is given as a plain string literal)."""
+        if self.kind == "iri" and isinstance(value, URIRef):
+            return value
+        if self.kind == "integer" and isinstance(value, Literal) and value.datatype == XSD.integer:
+            return value
+        if self.kind == "text" and isinstance(value, Literal):
+            return value if value.datatype is None else Literal(str(value))
+        if not self.kind:
+            return value
+        wanted = {"iri": "an IRI", "integer": "an integer", "text": "text"}[self.kind]
+        shown = f"<{value}>" if isinstance(value, URIRef) else repr(str(value))
+        raise InputError(f"{self.name} takes {wanted} ({self.description}), not {shown}")
 
 
 @dataclass(frozen=True)
@@ -825,7 +850,8 @@ class SavedQuery:
             "title": self.title,
             "description": self.description,
             "parameters": [
-                {"name": p.name, "description": p.description, "required": p.required} for p in self.parameters
+                {"name": p.name, "description": p.description, "required": p.required, "kind": p.kind or None}
+                for p in self.parameters
             ],
             "text": self.text,
         }
@@ -842,11 +868,15 @@ class SavedQuery:
         if missing:
             first = missing[0]
             raise InputError(f"saved query {self.name!r} needs a value for {first.name}: {first.description}")
-        return checked
+        kinds = {p.name: p for p in self.parameters}
+        try:
+            return {name: kinds[name].check(value) for name, value in checked.items()}
+        except InputError as error:
+            raise InputError(f"saved query {self.name!r}: {error}") from None
 
 
 _HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
-_PARAM = re.compile(r"^(\w+)\s*\((required|optional)\)\s*(.*)$")
+_PARAM = re.compile(r"^(\w+)\s*\((required|optional)(?:\s*,\s*(iri|integer|text))?\)\s*(.*)$")
 
 
 def read_saved_query(path: str | Path) -> SavedQuery:
@@ -863,9 +893,10 @@ def read_saved_query(path: str | Path) -> SavedQuery:
         if match and match[1] == "param":
             param = _PARAM.match(match[2])
             if not param:
-                message = f"a parameter is '# param: NAME (required|optional) what it is', not {line!r}"
+                message = (f"a parameter is '# param: NAME (required|optional[, iri|integer|text]) what it is', "
+                           f"not {line!r}")
                 raise InputError(message, where=str(path))
-            parameters.append(QueryParameter(param[1], param[3].strip(), param[2] == "required"))
+            parameters.append(QueryParameter(param[1], param[4].strip(), param[2] == "required", param[3] or ""))
             last = None
         elif match:
             last = match[1]
@@ -909,7 +940,8 @@ def saved_queries_listing(fmt: str | None = "text") -> str:
         raise InputError(f"the list of saved queries is written as table, json, csv or tsv; not {fmt}")
     lines = []
     for q in queries:
-        takes = " ".join(f"--bind {p.name}=..." + ("" if p.required else " (optional)") for p in q.parameters)
+        takes = " ".join(f"--bind {p.name}={(p.kind or '...').upper()}" + ("" if p.required else " (optional)")
+                         for p in q.parameters)
         lines.append(f"{q.name:<26} {q.title}" + (f"  [{takes}]" if takes else ""))
     return "\n".join(lines) + "\n"
 
@@ -918,7 +950,7 @@ def _listing_rows(queries: list[SavedQuery], delimiter: str) -> str:
     header = ["name", "title", "description", "parameters"]
     rows = [
         [q.name, q.title, q.description,
-         "; ".join(f"{p.name} ({'required' if p.required else 'optional'})" for p in q.parameters)]
+         "; ".join(f"{p.name} ({p.takes})" for p in q.parameters)]
         for q in queries
     ]
     if delimiter == "\t":  # TSV has no quoting: runs of white space (tabs, line breaks) become one space
@@ -953,6 +985,9 @@ def resolve_query(query: str | None = None, *, saved: str | None = None) -> tupl
         return read_document_file(candidate, check_lines=False), None
     if looks_like_path and candidate.suffix in (".rq", ".sparql"):
         raise InputError("no such query file", where=query)
+    if looks_like_path and query.strip() in {q.name for q in saved_queries()}:
+        # a bare word is never a query; the user meant the saved one
+        raise InputError(f"{query.strip()!r} is a saved query: run it with --saved {query.strip()}")
     return query, None
 
 

@@ -27,6 +27,8 @@ def test_a_saved_query_with_a_parameter_takes_its_binding(kb):
     assert outcome.ok and len(outcome.rows) > 0
     missing = run_console(kb, query.text, saved=query, bindings={"drug": " "})
     assert missing.problem == "input" and "needs a value for drug" in missing.message
+    wrong = run_console(kb, query.text, saved=query, bindings={"drug": "kb:drug/mycophenolate"})
+    assert wrong.problem == "input" and "drug takes text" in wrong.message and not wrong.rows
 
 
 def test_cells_are_readable_terms(kb):

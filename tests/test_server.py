@@ -178,8 +178,9 @@ def test_results_page_escapes_values(client):
 def test_saved_queries_as_json(client):
     queries = {q["name"]: q for q in client.get("/queries").json()}
     assert queries["statements-citing"]["parameters"][0] == {
-        "name": "ref", "description": "the reference number, an integer: --bind ref=5", "required": True,
+        "name": "ref", "description": "the reference number: --bind ref=5", "required": True, "kind": "integer",
     }
+    assert queries["statements-mentioning"]["parameters"][0]["kind"] == "text"
     assert queries["pitfalls"]["text"] == saved_query("pitfalls").text
 
 

@@ -38,8 +38,10 @@ from graph.sparql import (
     check_query,
     parse_binding,
     parse_term,
+    read_saved_query,
     run_query,
     saved_queries,
+    saved_query,
 )
 from graph.sparql_formats import FORMATS, format_result
 from graph.vocab import GG, KB
@@ -567,7 +569,7 @@ def test_cli_truncation_is_said_on_stderr(capsys, monkeypatch, kb):
 
 def test_cli_list_names_every_saved_query_with_parameters(capsys):
     code, out, _ = run(capsys, "sparql", "--list")
-    assert code == 0 and "statements-citing" in out and "--bind ref=..." in out
+    assert code == 0 and "statements-citing" in out and "--bind ref=INTEGER --bind guideline=IRI (optional)" in out
     code, out, _ = run(capsys, "sparql", "--list", "--format", "json")
     assert {q["name"] for q in json.loads(out)} >= {"pitfalls", "drug-doses"}
 
@@ -580,9 +582,46 @@ def test_cli_list_as_csv_or_tsv_has_a_row_per_saved_query(capsys, fmt, delimiter
     assert code == 0 and rows[0] == ["name", "title", "description", "parameters"]
     by_name = {row[0]: row for row in rows[1:]}
     assert set(by_name) == {q.name for q in saved_queries()}
-    assert by_name["statements-citing"][3] == "ref (required); guideline (optional)"
+    assert by_name["statements-citing"][3] == "ref (required, integer); guideline (optional, iri)"
     assert by_name["pitfalls"][1] == "Pitfalls with their citations" and by_name["pitfalls"][3] == ""
     assert all(len(row) == 4 for row in rows)
+
+
+@pytest.mark.parametrize("bind, says", [
+    ("ref=five", "ref takes an integer (the reference number: --bind ref=5), not 'five'"),
+    ("ref=5.0", "ref takes an integer"),
+    ("ref=kb:drug/tacrolimus", "ref takes an integer"),
+])
+def test_cli_a_saved_query_refuses_a_value_of_the_wrong_kind(capsys, bind, says):
+    """Before: ref=five was bound as a string and the query quietly answered no rows."""
+    code, out, err = run(capsys, "sparql", "--saved", "statements-citing", "--bind", bind)
+    assert code == 2 and out == ""
+    assert err.startswith("guidegraph: error: saved query 'statements-citing': ") and says in err
+
+
+def test_saved_query_parameters_check_their_kind():
+    citing, mentioning = saved_query("statements-citing"), saved_query("statements-mentioning")
+    guideline = URIRef("https://w3id.org/guidegraph/kb/lupus-tacrolimus-rebound")
+    assert citing.check_bindings({"ref": 5, "guideline": guideline}) == {"ref": Literal(5), "guideline": guideline}
+    with pytest.raises(InputError, match="guideline takes an IRI .*, not 'lupus'"):
+        citing.check_bindings({"ref": 5, "guideline": "lupus"})
+    with pytest.raises(InputError, match="drug takes text .*, not <https://w3id.org/guidegraph/kb/drug/x>"):
+        mentioning.check_bindings({"drug": URIRef("https://w3id.org/guidegraph/kb/drug/x")})
+    # text is matched against labels, which are plain strings: a number typed as a name still is one
+    assert mentioning.check_bindings({"drug": Literal(6)}) == {"drug": Literal("6")}
+
+
+def test_a_parameter_of_an_unknown_kind_is_refused_where_it_is_written(tmp_path):
+    query = tmp_path / "q.rq"
+    query.write_text("# title: t\n# description: d\n# param: x (required, number) x\nSELECT ?x WHERE {}\n")
+    with pytest.raises(InputError, match="a parameter is '# param: NAME .*not '# param: x"):
+        read_saved_query(query)
+
+
+def test_cli_a_saved_query_name_given_as_the_query_says_to_use_saved(capsys):
+    code, out, err = run(capsys, "sparql", "pitfalls")
+    assert code == 2 and out == ""
+    assert err == "guidegraph: error: 'pitfalls' is a saved query: run it with --saved pitfalls\n"
 
 
 def test_cli_list_refuses_a_graph_format(capsys):
