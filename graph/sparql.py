@@ -562,6 +562,8 @@ def run_query(
     )
     form = check_query(text, max_chars=limits.max_query_chars, timeout_ms=timeout_ms)
     terms = check_bindings(bindings)
+    if _VOLATILE.search(text):
+        answers = None  # a new answer each run, as the query asks
     key = answers.key(text, terms, max_rows) if answers is not None else None
     if key is not None and (kept := answers.get(key)) is not None:
         return kept
@@ -569,6 +571,12 @@ def run_query(
     if key is not None:
         answers.put(key, result)
     return result
+
+
+# Functions whose value is new on each run (SPARQL 1.1, 17.4): a query that calls one is never
+# answered from the kept answers. Found as words anywhere in the text, so that a word in a string
+# or a comment only costs a kept answer, and no spelling of a call slips through.
+_VOLATILE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\b", re.IGNORECASE)
 
 
 def _run_guarded(graph: Graph, text: str, terms: dict, *, form: str, limits: Guardrails) -> QueryResult:
@@ -610,7 +618,29 @@ def _evaluate_isolated(*args, **kwargs):
     """:func:`_evaluate` in the isolated worker, where rdflib's engine may recurse as deep as a
     long query needs (the raised limit dies with the worker)."""
     sys.setrecursionlimit(_DEEP_RECURSION)
+    if _VOLATILE.search(args[1]):
+        # A forked worker inherits the random generator of the thread that forked it, so RAND()
+        # and UUID() would repeat from one query to the next; a new thread seeds its own.
+        return _in_new_thread(partial(_evaluate, *args, **kwargs))
     return _evaluate(*args, **kwargs)
+
+
+def _in_new_thread(work):
+    outcome = []
+
+    def run():
+        try:
+            outcome.append((True, work()))
+        except BaseException as error:  # noqa: BLE001 - raised again in the calling thread
+            outcome.append((False, error))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 _OX_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}

@@ -90,3 +90,20 @@ def test_the_oldest_answers_go_first_when_the_budget_is_spent():
     assert answers.get(("b",)) is None and answers.get(("a",)) is not None and answers.get(("c",)) is not None
     answers.put(("big",), rows(6))  # larger than the whole budget: never kept
     assert answers.get(("big",)) is None and len(answers) == 2
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT (STRUUID() AS ?u) WHERE {}",
+    "SELECT (uuid() AS ?u) WHERE {}",
+    "SELECT ?s WHERE { ?s a gg:Pitfall } ORDER BY RAND() LIMIT 2",
+    "SELECT (NOW() AS ?t) WHERE {}",
+])
+def test_a_query_asking_for_a_new_value_each_run_is_never_kept(fresh_kb, text):
+    """Before: NOW(), RAND() and UUID() gave their first value for the life of the server."""
+    first, again = fresh_kb.query(text), fresh_kb.query(text)
+    assert not first.cached and not again.cached
+
+
+def test_a_new_uuid_each_run(fresh_kb):
+    text = "SELECT (STRUUID() AS ?u) WHERE {}"
+    assert fresh_kb.query(text).rows != fresh_kb.query(text).rows
