@@ -775,6 +775,16 @@ def test_the_app_listens_on_this_machine_only_by_default():
     assert "--server.address $(APP_ADDRESS)" in makefile
 
 
+def test_a_plain_streamlit_run_listens_on_this_machine_only():
+    """Before: `streamlit run app.py`, which the README offers beside `make run`, listened on every
+    interface. Streamlit reads the project's .streamlit/config.toml; ask Streamlit what it would use."""
+    ask = ("from streamlit import config; config.get_config_options(force_reparse=True); "
+           "print(config.get_option('server.address'), config.get_option('browser.gatherUsageStats'))")
+    answer = subprocess.run([sys.executable, "-c", ask], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
+                            env={**os.environ, "HOME": str(PROJECT_ROOT / "tests")})  # no user config of one's own
+    assert answer.stdout.split() == ["127.0.0.1", "False"]
+
+
 def test_serving_beyond_this_machine_says_so(monkeypatch, capsys, kb):
     import uvicorn
 
