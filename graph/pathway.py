@@ -554,7 +554,8 @@ def check_decision_layer(graph: Graph, *, sources: Mapping[str, str] | None = No
 
     Rules: ``pathway-acyclic`` (no cycle through branches), ``pathway-reachable`` (every node of a
     pathway is reachable from its entry), ``pathway-recommends-statement`` (``gg:recommends`` names
-    a typed ``gg:Statement``), ``pathway-fact-declared`` (every fact a criterion reads is a declared
+    a typed ``gg:Statement``), ``pathway-recommends-own-guideline`` (of the pathway's own guideline),
+    ``pathway-fact-declared`` (every fact a criterion reads is a declared
     ``gg:PatientFact``), ``pathway-branch-target`` (a branch's ``gg:to`` is a declared decision node),
     ``pathway-fact-key-unique`` (no two facts share a key).
     """
@@ -610,6 +611,16 @@ def check_decision_layer(graph: Graph, *, sources: Mapping[str, str] | None = No
         if (statement, RDF.type, GG.Statement) not in graph:
             findings.append(finding("pathway-recommends-statement", node,
                                     f"recommends <{statement}>, which is no statement of the library", owner.get(node)))
+            continue
+        # A node speaks for its own guideline: another document's statement would be shown under
+        # this guideline's pathway, as if this source said it.
+        own = graph.value(owner.get(node), GG.guideline) if owner.get(node) is not None else None
+        theirs = graph.value(statement, GG.guideline)
+        if own is not None and theirs is not None and theirs != own:
+            findings.append(finding("pathway-recommends-own-guideline", node,
+                                    f"decision node {_local(node)!r} recommends <{statement}>, a statement of "
+                                    f"{_guideline_id(graph, theirs)}; a pathway recommends only statements of its "
+                                    f"own guideline, {_guideline_id(graph, own)}", owner.get(node)))
     for branch in sorted(set(graph.subjects(RDF.type, GG.Branch)) | set(graph.subjects(GG.to, None)), key=str):
         target = graph.value(branch, GG.to)
         source = next(graph.subjects(GG.branch, branch), None)

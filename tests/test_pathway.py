@@ -327,6 +327,22 @@ def test_a_broken_pathway_is_reported_with_its_file_node_and_rule(tmp_path, rule
     assert finding.guideline == "mini"
 
 
+def test_a_node_recommending_another_guidelines_statement_is_a_violation(tmp_path, capsys):
+    """Before: it validated, and the other document's statement was shown under this pathway."""
+    other = "https://w3id.org/guidegraph/kb/lupus-tacrolimus-rebound/lead/1"
+    library = write_mini_library(tmp_path / "library",
+                                 MINI_PATHWAY.replace("gg:recommends lead:1", f"gg:recommends lead:1, <{other}>"))
+    (library / "lupus-tacrolimus-rebound.txt").write_bytes((DEFAULT_LIBRARY / "lupus-tacrolimus-rebound.txt").read_bytes())
+    kb = KnowledgeBase.load(library)
+    (finding,) = pathway_findings(kb.report)
+    assert (finding.rule, finding.severity, finding.guideline) == ("pathway-recommends-own-guideline", "violation", "mini")
+    assert finding.focus.endswith("mini/pathway/treat")
+    assert finding.message == (f"mini.pathway.ttl: decision node 'treat' recommends <{other}>, a statement of "
+                               "lupus-tacrolimus-rebound; a pathway recommends only statements of its own guideline, mini")
+    assert main(["--library", str(library), "validate"]) == 1
+    assert "[pathway-recommends-own-guideline]" in capsys.readouterr().err
+
+
 def test_a_cycle_is_named_and_the_engine_does_not_loop(tmp_path):
     kb = KnowledgeBase.load(write_mini_library(tmp_path / "library", BROKEN["pathway-acyclic"]))
     (finding,) = [f for f in kb.report.findings if f.rule == "pathway-acyclic"]
