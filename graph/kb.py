@@ -15,7 +15,7 @@ from .ingest import Document, parse
 from .library import ONTOLOGY_DIR, Library, add_document, check_new_id, read_document_file
 from .rdfmodel import document_triples
 from .terminology import Lexicon
-from .validate import Report, library_checks, validate_graph
+from .validate import Report, library_checks, unread_document_findings, validate_graph
 from .vocab import GG, KINDS
 
 ONTOLOGY_FILE = ONTOLOGY_DIR / "guideline.ttl"
@@ -151,7 +151,8 @@ class KnowledgeBase:
         from .pathway import pathway_rules
         from .store import local_copy
 
-        rules = [*library_checks(CHECKS_DIR), *pathway_rules(files=self.library.pathway_files())]
+        rules = [lambda _: unread_document_findings(self.library),
+                 *library_checks(CHECKS_DIR), *pathway_rules(files=self.library.pathway_files())]
         return validate_graph(local_copy(self.graph), shapes=read_turtle(SHAPES_FILE), rules=rules,
                               shacl=partial(self._shacl, progress=progress))
 

@@ -41,6 +41,10 @@ class Library:
     def document_ids(self) -> list[str]:
         return sorted(p.stem for p in self.root.glob("*.txt") if ID_PATTERN.match(p.stem))
 
+    def unread_documents(self) -> list[Path]:
+        """The ``.txt`` files that are not read: their names are no document id (``Lupus_Flare.txt``)."""
+        return sorted(p for p in self.root.glob("*.txt") if not ID_PATTERN.match(p.stem))
+
     def document_path(self, doc_id: str) -> Path:
         return self.root / f"{doc_id}.txt"
 

@@ -552,7 +552,8 @@ def pathway_sources(files: Iterable[Path]) -> dict[str, str]:
 def check_decision_layer(graph: Graph, *, sources: Mapping[str, str] | None = None) -> list[Finding]:
     """Findings about the decision layer that SHACL cannot express.
 
-    Rules: ``pathway-acyclic`` (no cycle through branches), ``pathway-reachable`` (every node of a
+    Rules: ``pathway-guideline`` (the pathway's guideline is a document of the library),
+    ``pathway-acyclic`` (no cycle through branches), ``pathway-reachable`` (every node of a
     pathway is reachable from its entry), ``pathway-recommends-statement`` (``gg:recommends`` names
     a typed ``gg:Statement``), ``pathway-recommends-own-guideline`` (of the pathway's own guideline),
     ``pathway-fact-declared`` (every fact a criterion reads is a declared
@@ -575,6 +576,16 @@ def check_decision_layer(graph: Graph, *, sources: Mapping[str, str] | None = No
     for node, pathway in owner.items():
         nodes_of.setdefault(pathway, []).append(node)
     reachable_somewhere: set = set()
+    # A pathway whose document is not in the library: say that once, not once per statement it names.
+    orphaned = set()
+    for pathway in sorted(set(graph.subjects(RDF.type, GG.Pathway)), key=str):
+        guideline = graph.value(pathway, GG.guideline)
+        if guideline is not None and (guideline, RDF.type, GG.Guideline) not in graph:
+            orphaned.add(pathway)
+            doc_id = _local(guideline)
+            findings.append(finding("pathway-guideline", pathway,
+                                    f"the pathway is for the guideline {doc_id!r}, which is no document of the "
+                                    f"library: its file would be {doc_id}.txt", pathway))
     for pathway in sorted(set(graph.subjects(RDF.type, GG.Pathway)), key=str):
         entry = graph.value(pathway, GG.entry)
         if entry is None:
@@ -608,6 +619,8 @@ def check_decision_layer(graph: Graph, *, sources: Mapping[str, str] | None = No
         findings.append(finding("pathway-reachable", node, f"decision node {_local(node)!r} belongs to no pathway and no entry reaches it"))
 
     for node, statement in sorted(graph.subject_objects(GG.recommends), key=lambda so: (str(so[0]), str(so[1]))):
+        if owner.get(node) in orphaned:
+            continue
         if (statement, RDF.type, GG.Statement) not in graph:
             findings.append(finding("pathway-recommends-statement", node,
                                     f"recommends <{statement}>, which is no statement of the library", owner.get(node)))

@@ -343,6 +343,33 @@ def test_a_node_recommending_another_guidelines_statement_is_a_violation(tmp_pat
     assert "[pathway-recommends-own-guideline]" in capsys.readouterr().err
 
 
+def test_a_pathway_without_its_document_is_one_finding_naming_the_missing_file(tmp_path):
+    """Before: one finding per statement the pathway names, and none said the document was missing."""
+    library = write_mini_library(tmp_path / "library", MINI_PATHWAY)
+    (library / "mini.txt").rename(library / "Mini.txt")
+    report = KnowledgeBase.load(library).report
+    assert not report.conforms
+    assert [(f.rule, f.severity) for f in report.findings[:2]] == [("library-file-name", "warning"),
+                                                                   ("pathway-guideline", "violation")]
+    misnamed, orphan = report.findings[:2]
+    assert misnamed.focus == str(library / "Mini.txt")
+    assert misnamed.message == ("not read: a document's file name is its id, lower-case letters, digits and single "
+                                "hyphens: rename it mini.txt")
+    assert orphan.message == ("mini.pathway.ttl: the pathway is for the guideline 'mini', which is no document of "
+                              "the library: its file would be mini.txt")
+    assert not [f for f in report.findings if f.rule == "pathway-recommends-statement"]
+
+
+def test_a_misnamed_document_is_a_warning_and_the_rest_still_loads(tmp_path):
+    library = write_mini_library(tmp_path / "library", MINI_PATHWAY)
+    (library / "Notes on MMF.txt").write_text("Notes\n- Give prednisone 10 mg daily 1\n", encoding="utf-8")
+    kb = KnowledgeBase.load(library)
+    assert kb.report.conforms
+    assert [(f.rule, f.focus.rsplit("/", 1)[-1]) for f in kb.report.findings] == [("library-file-name", "Notes on MMF.txt")]
+    assert "rename it notes-on-mmf.txt" in kb.report.findings[0].message
+    assert [i["line"] for i in kb.recommend({"flare": True}).recommendations] == [2]
+
+
 def test_a_cycle_is_named_and_the_engine_does_not_loop(tmp_path):
     kb = KnowledgeBase.load(write_mini_library(tmp_path / "library", BROKEN["pathway-acyclic"]))
     (finding,) = [f for f in kb.report.findings if f.rule == "pathway-acyclic"]
@@ -358,6 +385,7 @@ def test_two_facts_with_one_key_are_reported(tmp_path):
 
 def test_check_decision_layer_without_file_names_still_names_node_and_rule(tmp_path):
     graph = Graph().parse(data=BROKEN["pathway-recommends-statement"], format="turtle")
+    graph.add((KB["mini"], RDF.type, GG.Guideline))  # its document, in short
     (finding,) = [f for f in check_decision_layer(graph) if f.rule == "pathway-recommends-statement"]
     assert finding.focus.endswith("mini/pathway/treat") and "mini/lead/9" in finding.message
 
