@@ -127,8 +127,12 @@ class LibraryBuild:
 
 def input_files(library: Library) -> dict[str, Path]:
     """Every file a build reads, by the name the manifest gives it."""
+    from .review import reviewed_file
+
     files = {f"{doc_id}.txt": library.document_path(doc_id) for doc_id in library.document_ids()}
     files.update({path.name: path for path in library.pathway_files()})
+    # what the curator checked: validate reads it, and the saved report must follow it
+    files.update({path.name: path for path in map(reviewed_file, library.pathway_files()) if path.exists()})
     files["terminology.ttl"] = library.terminology_file
     for path in [ONTOLOGY_DIR / "guideline.ttl", ONTOLOGY_DIR / "shapes.ttl", *sorted((ONTOLOGY_DIR / "checks").glob("*.rq"))]:
         files[str(path.relative_to(PROJECT_ROOT))] = path

@@ -154,6 +154,14 @@ def cmd_validate(args) -> int:
     return EXIT_OK if report.conforms else EXIT_INVALID
 
 
+def cmd_review(args) -> int:
+    from .review import review_guidelines
+
+    for outcome in review_guidelines(_load(args, validate=False), args.ids):
+        print(outcome.text())
+    return EXIT_OK
+
+
 def cmd_stats(args) -> int:
     stats = _load(args, validate=False).stats()
     if args.format == "json":
@@ -398,6 +406,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("validate", help="SHACL and structural checks of the library; exit 1 when it fails")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(run=cmd_validate)
+
+    p = commands.add_parser("review", help="record the statements a guideline's pathway recommends as checked, "
+                                           "after checking them; validate reports any whose words change later")
+    p.add_argument("ids", nargs="+", metavar="ID", help="a guideline id: lupus-tacrolimus-rebound")
+    p.set_defaults(run=cmd_review)
 
     p = commands.add_parser("stats", help="what the library holds")
     p.add_argument("--format", choices=["text", "json"], default="text")

@@ -201,6 +201,11 @@ def load_pathways(graph: Graph) -> dict[str, Pathway]:
     return dict(sorted(pathways.items(), key=lambda item: (item[1].guideline or "", item[0])))
 
 
+def guideline_id_of(graph: Graph, pathway) -> str | None:
+    """The id of the guideline a pathway is for (``lupus-tacrolimus-rebound``), or None."""
+    return _guideline_id(graph, graph.value(URIRef(str(pathway)), GG.guideline))
+
+
 def _guideline_id(graph: Graph, guideline) -> str | None:
     if guideline is None:
         return None
@@ -503,9 +508,13 @@ def pathway_rules(*, files: Iterable[Path] = ()) -> list[Callable[[Graph], list[
 
     ``files`` are the library's pathway files; each finding names the file its node comes from.
     """
+    from .review import review_findings
+
+    files = list(files)
     sources = pathway_sources(files)
     return [lambda graph: check_decision_layer(graph, sources=sources),
-            lambda graph: check_node_labels(graph, sources=sources)]
+            lambda graph: check_node_labels(graph, sources=sources),
+            lambda graph: review_findings(graph, files, sources=sources)]
 
 
 def check_node_labels(graph: Graph, *, sources: Mapping[str, str] | None = None) -> list[Finding]:

@@ -41,6 +41,7 @@ from .errors import InputError
 from .ingest import _assign_slugs, _build_sections, _lines
 from .library import DEFAULT_LIBRARY, PATHWAY_SUFFIX, TERMINOLOGY_FILE, Library
 from .rdfmodel import statement_iri
+from .review import REVIEWED_SUFFIX, reviewed_text
 from .store import nt_term, ntriples
 from .terminology import Lexicon
 from .vocab import GG, KB, SH
@@ -118,9 +119,10 @@ def generate_library(n: int, *, seed: int = 0, out_dir: str | Path, source: str 
             stem = _stem(seed, family)
             families[family] = {"stem": stem, "conditions": {c: f"{c}_{stem}" for c in CONDITION_WORDS}}
         doc_id = f"synthetic-{i:05d}"
-        text, pathway = _variant(origin, doc_id, families[family], lexicon, pool, rng)
+        text, pathway, reviewed = _variant(origin, doc_id, families[family], lexicon, pool, rng)
         (root / f"{doc_id}.txt").write_text(text, encoding="utf-8")
         (root / f"{doc_id}{PATHWAY_SUFFIX}").write_bytes(pathway)
+        (root / f"{doc_id}{REVIEWED_SUFFIX}").write_text(reviewed, encoding="utf-8")
         ids.append(doc_id)
     shutil.copyfile(seeds[0].terminology_file, root / TERMINOLOGY_FILE)
     condition_keys = [key for f in families.values() for key in f["conditions"].values()]
@@ -233,8 +235,8 @@ def _variant(origin: _Seed, doc_id: str, family: dict, lexicon: Lexicon, pool: l
     body = _shuffle_bullets(body, kinds, rng)
     body = _add_sections(body, kinds, pool, substitute, factor, rng)
     text = "\n".join(t for _, t in body) + "\n"
-    moved = _statement_map(origin, doc_id, body)
-    return text, _pathway(origin, doc_id, moved, family, substitute)
+    moved, reviewed = _statement_map(origin, doc_id, body)
+    return text, _pathway(origin, doc_id, moved, family, substitute), reviewed_text(f"{KB}{doc_id}/pathway", reviewed)
 
 
 def _kinds(lines: list[str]) -> dict[int, str]:
@@ -365,17 +367,19 @@ def _statement_positions(lines: list[str]) -> dict[int, tuple[str, int]]:
             for section in sections for ordinal, item in enumerate(section.items, start=1)}
 
 
-def _statement_map(origin: _Seed, doc_id: str, body) -> dict[str, str]:
+def _statement_map(origin: _Seed, doc_id: str, body) -> tuple[dict[str, str], dict[str, tuple[int, str]]]:
     """The N-Triples IRI of each seed statement the pathway names, and of the same line in the new
-    document."""
+    document; and each such new statement's line and source text, as its pathway's curator would
+    have checked them (:mod:`graph.review`)."""
     named = origin.named
     after = _statement_positions([t for _, t in body])
-    moved = {}
-    for new_number, (old_number, _) in enumerate(body, start=1):
+    moved, reviewed = {}, {}
+    for new_number, (old_number, text) in enumerate(body, start=1):
         if old_number in named and new_number in after:
             slug, ordinal = after[new_number]
             moved[named[old_number]] = f"<{KB}{doc_id}/{slug}/{ordinal}>"
-    return moved
+            reviewed[f"{KB}{doc_id}/{slug}/{ordinal}"] = (new_number, text)
+    return moved, reviewed
 
 
 # ---------------------------------------------------------------- pathways and facts

@@ -103,12 +103,22 @@ fact:flare a gg:PatientFact ; gg:key "flare" ; rdfs:label "flare" ;
 """
 
 
-def write_mini_library(root: Path, pathway_turtle: str) -> Path:
-    """Make the folder ``root`` a library of the seed terminology, MINI_DOCUMENT and this pathway."""
+#: MINI_DOCUMENT's statement as its pathway's curator checked it (graph/review.py).
+MINI_REVIEWED = {"https://w3id.org/guidegraph/kb/mini/lead/1": (2, "Give prednisone 30 mg daily for flares. 1")}
+
+
+def write_mini_library(root: Path, pathway_turtle: str, *, reviewed: bool = True) -> Path:
+    """Make the folder ``root`` a library of the seed terminology, MINI_DOCUMENT and this pathway
+    (and, with ``reviewed``, the record that its statement was checked)."""
+    from graph.review import reviewed_text
+
     root.mkdir()
     shutil.copy(DEFAULT_LIBRARY / "terminology.ttl", root)
     (root / "mini.txt").write_text(MINI_DOCUMENT, encoding="utf-8")
     (root / "mini.pathway.ttl").write_text(pathway_turtle, encoding="utf-8")
+    if reviewed:
+        (root / "mini.reviewed.json").write_text(
+            reviewed_text("https://w3id.org/guidegraph/kb/mini/pathway", MINI_REVIEWED), encoding="utf-8")
     return root
 
 
