@@ -22,7 +22,7 @@ from typing import Iterable
 from .errors import ParseError
 from .extract import Extraction, extract
 from .terminology import Lexicon
-from .vocab import slugify
+from .vocab import KB, slugify
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 BULLET = re.compile(r"^\s*(?:[-*•‣◦–—]|\d{1,2}[.)])\s+")
@@ -160,8 +160,15 @@ class Document:
             "complete": self.complete,
             "incomplete_reason": self.incomplete_reason,
             "conditions": list(self.conditions),
-            "sections": [s.to_dict() for s in self.sections],
+            "sections": [self._section_dict(s) for s in self.sections],
         }
+
+    def _section_dict(self, section: "Section") -> dict:
+        # The addresses a pathway names them by (docs/model.md): what an author writes in gg:recommends.
+        base = f"{KB}{self.id}/{section.slug}"
+        found = {"iri": base, **section.to_dict()}
+        found["statements"] = [{"iri": f"{base}/{st.ordinal}", **st.to_dict()} for st in section.statements]
+        return found
 
 
 # ---------------------------------------------------------------- lines

@@ -32,6 +32,21 @@ def test_parse_json_shows_statements_and_incompleteness(capsys):
     assert "incomplete" in err and "line 60" in err
 
 
+def test_parse_json_gives_each_statement_the_address_a_pathway_names_it_by(capsys, kb):
+    """Before: an author writing gg:recommends had to read the addresses out of the Turtle."""
+    from rdflib import URIRef
+
+    from graph.vocab import GG
+
+    _, out, _ = run(capsys, "parse", LUPUS, "--format", "json")
+    statements = {s["iri"]: s for section in json.loads(out)["sections"] for s in section["statements"]}
+    rituximab = statements["https://w3id.org/guidegraph/kb/lupus-tacrolimus-rebound/second-line-approach-add-biologic-therapy/2"]
+    assert rituximab["line"] == 24 and rituximab["text"].startswith("Rituximab (B-cell depleting therapy)")
+    # every address is the one the loaded graph gives the statement on that line
+    for iri, statement in statements.items():
+        assert kb.graph.value(URIRef(iri), GG.sourceLine).toPython() == statement["line"]
+
+
 def test_parse_ttl_is_turtle_of_the_document(capsys):
     code, out, _ = run(capsys, "parse", LUPUS, "--format", "ttl")
     assert code == 0
