@@ -148,11 +148,14 @@ class KnowledgeBase:
         """SHACL shapes and structural rules over the whole graph; the shapes part by part on
         every core where the library's documents are here (see :mod:`graph.shacl_parts`), saying
         to ``progress`` how many documents are checked as the parts finish."""
-        from .pathway import pathway_rules
+        from .pathway import pathway_rules, pathway_sources
         from .store import local_copy
 
+        files = self.library.pathway_files()
+        sources = pathway_sources(files)  # which pathway file writes each node: findings name it
         rules = [lambda _: unread_document_findings(self.library),
-                 *library_checks(CHECKS_DIR), *pathway_rules(files=self.library.pathway_files())]
+                 *(partial(check, sources=sources) for check in library_checks(CHECKS_DIR)),
+                 *pathway_rules(files=files, sources=sources)]
         return validate_graph(local_copy(self.graph), shapes=read_turtle(SHAPES_FILE), rules=rules,
                               shacl=partial(self._shacl, progress=progress))
 

@@ -503,15 +503,17 @@ def entry_value(pathway: Pathway, facts: Mapping, form: PatientForm | None = Non
 # ---------------------------------------------------------------- structural rules for validate
 
 
-def pathway_rules(*, files: Iterable[Path] = ()) -> list[Callable[[Graph], list[Finding]]]:
+def pathway_rules(*, files: Iterable[Path] = (), sources: Mapping[str, str] | None = None
+                  ) -> list[Callable[[Graph], list[Finding]]]:
     """The decision layer's structural rules, for ``validate_graph(rules=...)``.
 
-    ``files`` are the library's pathway files; each finding names the file its node comes from.
+    ``files`` are the library's pathway files; each finding names the file its node comes from
+    (``sources``: :func:`pathway_sources` of them, where the caller has it already).
     """
     from .review import review_findings
 
     files = list(files)
-    sources = pathway_sources(files)
+    sources = pathway_sources(files) if sources is None else sources
     return [lambda graph: check_decision_layer(graph, sources=sources),
             lambda graph: check_node_labels(graph, sources=sources),
             lambda graph: review_findings(graph, files, sources=sources)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
@@ -162,11 +162,19 @@ class SparqlCheck:
     message: str
     query: str
 
-    def __call__(self, graph: Graph) -> list[Finding]:
+    def __call__(self, graph: Graph, *, sources: Mapping[str, str] | None = None) -> list[Finding]:
+        """The findings; ``sources`` (subject IRI to the pathway file that writes it) name the file
+        beside each IRI the message gives, which is where the curator makes the change."""
+        sources = sources or {}
+
+        def shown(value) -> str:
+            text = str(value) if value is not None else ""
+            return f"{text} ({sources[text]})" if text in sources else text
+
         findings = []
         for row in graph.query(self.query):
             values = row.asdict()
-            message = re.sub(r"\{\?(\w+)\}", lambda m: str(values.get(m.group(1), "")), self.message)
+            message = re.sub(r"\{\?(\w+)\}", lambda m: shown(values.get(m.group(1))), self.message)
             focus = values.get("this")
             findings.append(
                 Finding(self.rule, message, str(focus), self.severity, **locate(graph, values.get("value", focus)))

@@ -753,13 +753,14 @@ VIOLATIONS = [
     pytest.param(
         'INSERT DATA { <c> a gg:Criterion ; gg:fact <fact/condition> ; gg:operator gg:equals ; gg:value "lupus-nephritis" }',
         "<fact/condition>",
-        f"Criterion {KB}c compares this fact with lupus-nephritis, which does not fit its gg:datatype choice",
+        f"The criterion of {KB}c compares the fact condition with lupus-nephritis, which does not fit the fact's "
+        "gg:datatype choice",
         id="criterion-value-not-allowed",
     ),
     pytest.param(
         'INSERT DATA { <c> a gg:Criterion ; gg:fact <fact/weight_kg> ; gg:operator gg:lessThan ; gg:value "40" }',
         "<fact/weight_kg>",
-        f"Criterion {KB}c compares this fact with 40, which does not fit its gg:datatype number",
+        f"The criterion of {KB}c compares the fact weight_kg with 40, which does not fit the fact's gg:datatype number",
         id="criterion-number-compared-with-string",
     ),
     pytest.param(

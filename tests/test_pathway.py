@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 import json
 
 import networkx as nx
@@ -368,6 +369,24 @@ def test_a_misnamed_document_is_a_warning_and_the_rest_still_loads(tmp_path):
     assert [(f.rule, f.focus.rsplit("/", 1)[-1]) for f in kb.report.findings] == [("library-file-name", "Notes on MMF.txt")]
     assert "rename it notes-on-mmf.txt" in kb.report.findings[0].message
     assert [i["line"] for i in kb.recommend({"flare": True}).recommendations] == [2]
+
+
+def test_a_value_a_fact_does_not_take_names_the_branch_and_both_files(tmp_path):
+    """Before: "Criterion cc86...: compares this fact with ...", a blank node's id and no file, so a
+    curator adding a condition could not tell which file to change."""
+    library = tmp_path / "library"
+    shutil.copytree(DEFAULT_LIBRARY, library)
+    pathway = library / "lupus-tacrolimus-rebound.pathway.ttl"
+    text = pathway.read_text(encoding="utf-8")
+    pathway.write_text(text.replace('gg:value "lupus_nephritis", "sle_extrarenal" ]',
+                                    'gg:value "lupus_nephritis", "sle_extrarenal", "examplo_disease" ]', 1), encoding="utf-8")
+    (finding,) = [f for f in KnowledgeBase.load(library).report.findings if f.rule == "CriterionValueFitsFact"]
+    assert finding.message.startswith(
+        "The criterion of https://w3id.org/guidegraph/kb/lupus-tacrolimus-rebound/pathway/start/to-rebound-flare "
+        "(lupus-tacrolimus-rebound.pathway.ttl) compares the fact condition with examplo_disease, which does not fit "
+        "the fact's gg:datatype choice")
+    assert ("a new value goes into gg:allowedValue and sh:in where the fact https://w3id.org/guidegraph/kb/fact/"
+            "condition (autoimmune-tacrolimus-rebound.pathway.ttl) is declared") in finding.message
 
 
 def test_a_cycle_is_named_and_the_engine_does_not_loop(tmp_path):
