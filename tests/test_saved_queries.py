@@ -197,9 +197,14 @@ def test_statements_citing_a_reference(kb, bindings, expected):
     assert [(g.removeprefix("kb:"), line) for g, line in rows] == expected
 
 
-def test_statements_citing_a_reference_given_as_text_finds_nothing_rather_than_guessing(kb):
-    # "5" the string is not the integer 5: a binding is an RDF term, never pasted into the query.
-    assert answer(kb, "statements-citing", "line", ref="5") == []
+def test_statements_citing_a_reference_given_as_text_is_refused_not_guessed(kb):
+    # The saved query declares ref an integer, so the string "5" is refused with the reason...
+    with pytest.raises(InputError, match=r"statements-citing': ref takes an integer .*not '5'"):
+        answer(kb, "statements-citing", "line", ref="5")
+    # ...and a raw query shows why: the string "5" is not the integer 5, a binding is never pasted.
+    text = saved_query("statements-citing").text
+    assert run_query(kb.graph, text, bindings={"ref": "5"}).rows == ()
+    assert run_query(kb.graph, text, bindings={"ref": 5}).rows != ()
 
 
 def test_monitoring_intervals(kb):
@@ -330,4 +335,8 @@ def test_both_stores_give_the_same_rows(kb, rdflib_kb, name):
 def test_a_binding_iri_is_an_iri_not_a_string(kb):
     # The same text as a string literal matches no guideline: bindings keep their RDF type.
     assert answer(kb, "statements-citing", "line", ref=2, guideline=URIRef(KB[A])) != []
-    assert answer(kb, "statements-citing", "line", ref=2, guideline=str(KB[A])) == []
+    text = saved_query("statements-citing").text
+    assert run_query(kb.graph, text, bindings={"ref": 2, "guideline": str(KB[A])}).rows == ()
+    # The saved query says what it takes instead of answering nothing.
+    with pytest.raises(InputError, match=r"guideline takes an IRI"):
+        answer(kb, "statements-citing", "line", ref=2, guideline=str(KB[A]))
