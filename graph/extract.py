@@ -15,9 +15,10 @@ The reader is a small grammar over the text, not a list of known sentences:
   per-administration dose with a UCUM rate), "in divided doses";
 * words just before a range bound it ("less than" ``<``, "≥" ``>=``, "not exceeding" ``<=``) or,
   for a duration, qualify it ("within", "at least", "every", "by", "after", "over", "for");
-* a dose belongs to the drug named right after it, else to the nearest drug or drug class named
-  before it in the same sentence, else in an earlier sentence of the statement, else to the
-  statement's context drug (from its heading or lead-in);
+* a dose belongs to the drug named right after it ("500 mg of methylprednisolone"), else to the
+  nearest drug or drug class named before it in the same sentence (across semicolons); a dose the
+  text ties to no drug is never given to a drug of another sentence or of the heading or lead-in:
+  it is left out, with a reading note ``quantity-drug-unknown`` quoting its words;
 * a target range belongs to the nearest analyte named before it ("trough levels", "mycophenolic
   acid level") and, for a drug level, to the nearest drug or the context drug; a restatement in
   parentheses in a second unit is kept as ``stated_as`` and checked (``units.check_stated_pair``).
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Sequence
 
@@ -112,9 +113,31 @@ class Duration:
 
 
 @dataclass(frozen=True)
+class ReadingNote:
+    """Words of a statement the reader did not turn into a quantity, and why: a number it left out
+    rather than guess (``code`` is the finding's rule, such as "quantity-drug-unknown")."""
+
+    code: str
+    words: str
+    reason: str
+
+    def message(self) -> str:
+        """The reason, quoting the words: what a finding about the note says."""
+        return f'"{self.words}": {self.reason}'
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "words": self.words, "reason": self.reason}
+
+
+#: The reading notes' codes, each a warning of ``validate`` and ``ingest`` (ontology/checks/reading-notes.rq).
+NOTE_CODES = ("quantity-drug-unknown", "quantity-unit-unknown", "quantity-not-positive")
+
+
+@dataclass(frozen=True)
 class Extraction:
     """What one statement names: drug and class labels and condition keys in order of first
-    mention, and its doses, target ranges and durations in text order."""
+    mention, and its doses, target ranges and durations in text order; ``notes`` are the
+    quantities it left out, with the words and the reason, in text order."""
 
     drugs: list[str]
     drug_classes: list[str]
@@ -122,6 +145,7 @@ class Extraction:
     doses: list[Dose]
     targets: list[Target]
     durations: list[Duration]
+    notes: list[ReadingNote] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -129,6 +153,7 @@ class Extraction:
             "conditions": list(self.conditions), "doses": [d.to_dict() for d in self.doses],
             "targets": [t.to_dict() for t in self.targets],
             "durations": [d.to_dict() for d in self.durations],
+            "notes": [n.to_dict() for n in self.notes],
         }
 
 
@@ -142,6 +167,9 @@ _WORD_NUMBER = re.compile(rf"(?<![\w-])({'|'.join(_WORD_NUMBERS)})(?![\w-])", re
 _RANGE_SEPARATOR = re.compile(rf"\s*(?:[{_DASHES}]|\bto\b)\s*", re.IGNORECASE)
 _PERCENT = re.compile(r"\s*(?:%|percent\b|per\s+cent\b)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[;!?]|\.(?=\s|$)")
+# The end of a whole sentence: a dose is tied to a drug named before it up to here, across the
+# semicolons of one sentence ("prednisone 40 mg/day; taper to 5 mg/day"), never beyond.
+_FULL_STOP = re.compile(r"[!?]|\.(?=\s|$)")
 _CLAUSE_BREAK = re.compile(r"[(),;:]")
 
 _BASIS = re.compile(
@@ -258,6 +286,12 @@ class _Context:
     sentence_starts: list[int]
     context_drug: Term | None
     consumed: list[tuple[int, int]]
+    full_sentence_starts: list[int] = field(default_factory=lambda: [0])
+    notes: list[tuple[int, "ReadingNote"]] = field(default_factory=list)
+
+    def note(self, pos: int, code: str, words: str, reason: str) -> None:
+        """Record words left out of the quantities, and why (kept in text order by ``pos``)."""
+        self.notes.append((pos, ReadingNote(code, words, reason)))
 
     def __post_init__(self):
         self._mention_starts = [m.start for m in self.mentions]
@@ -276,6 +310,10 @@ class _Context:
     def sentence_start(self, pos: int) -> int:
         index = bisect_right(self.sentence_starts, pos)
         return self.sentence_starts[index - 1] if index else 0
+
+    def full_sentence_start(self, pos: int) -> int:
+        index = bisect_right(self.full_sentence_starts, pos)
+        return self.full_sentence_starts[index - 1] if index else 0
 
     def nearest_before(self, pos: int, kinds: Sequence[str], *, same_sentence: bool = True) -> Mention | None:
         """The last mention of these kinds that ends before ``pos`` (in the same sentence)."""
@@ -316,7 +354,8 @@ class _Context:
 
 def _context(text: str, lexicon: Lexicon, context_drugs: Sequence[str]) -> _Context:
     starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
-    return _Context(text, lexicon, lexicon.find(text), starts, _first_known_drug(lexicon, context_drugs), [])
+    full = [0] + [m.end() for m in _FULL_STOP.finditer(text)]
+    return _Context(text, lexicon, lexicon.find(text), starts, _first_known_drug(lexicon, context_drugs), [], full)
 
 
 def _first_known_drug(lexicon: Lexicon, labels: Sequence[str]) -> Term | None:
@@ -368,6 +407,8 @@ def extract(text: str, lexicon: Lexicon, *, context_drugs: Sequence[str] = ()) -
             continue
         kind, item, end = found
         ctx.consume(rng.start, end)
+        if kind == "note":
+            continue
         if kind == "dose":
             doses.append(item)
         elif kind == "target":
@@ -382,6 +423,7 @@ def extract(text: str, lexicon: Lexicon, *, context_drugs: Sequence[str] = ()) -
         doses=_share_taper_frequency(doses),
         targets=[t for _, t in sorted(targets, key=lambda p: p[0])],
         durations=[d for _, d in sorted(durations, key=lambda p: p[0])],
+        notes=[n for _, n in sorted(ctx.notes, key=lambda p: p[0])],
     )
 
 
@@ -542,7 +584,7 @@ def _dose_or_lab(ctx: _Context, rng: _Range, unit: units.UnitMatch):
     code = unit.code
     if per_day and unit.per is None:
         code = f"{unit.base}/d"
-    owner = owner_after or _nearest_drug(ctx, rng.start, ("drug", "drug_class"))
+    owner = owner_after or _tied_drug_before(ctx, rng.start)
     lab = _lab_before(ctx, rng.start)
     if lab is not None and owner_after is None and (owner is None or lab.start > owner.end):
         # "proteinuria below 0.5 g/day" is a target for proteinuria, not a dose
@@ -553,7 +595,14 @@ def _dose_or_lab(ctx: _Context, rng: _Range, unit: units.UnitMatch):
         return None
     floor = ctx.sentence_start(rng.start)
     comparator, c_start = _comparator(text, rng.start, floor)
-    drug_term = owner.term if owner else ctx.context_drug
+    if owner is None:
+        # No drug named before it in its sentence, nor right after it: the dose is left out rather
+        # than given to a drug of another sentence, the heading or the lead-in.
+        ctx.note(rng.start, "quantity-drug-unknown", text[c_start:pos],
+                 "a dose with no drug named before it in its sentence or right after it "
+                 "(\"500 mg of X\"); it is left out: name the drug in the same sentence")
+        return "note", None, pos
+    drug_term = owner.term
     if route is None and owner is not None and owner is not owner_after:
         route = _route_near(text, owner, rng.start)
     start = c_start
@@ -567,6 +616,14 @@ def _dose_or_lab(ctx: _Context, rng: _Range, unit: units.UnitMatch):
         quote=text[start:pos],
     )
     return "dose", dose, pos
+
+
+def _tied_drug_before(ctx: _Context, pos: int) -> Mention | None:
+    """The drug or drug class named last before ``pos`` in the same sentence (semicolons included)."""
+    mention = ctx.nearest_before(pos, ("drug", "drug_class"), same_sentence=False)
+    if mention is None or mention.start < ctx.full_sentence_start(pos):
+        return None
+    return mention
 
 
 def _nearest_drug(ctx: _Context, pos: int, kinds: Sequence[str]) -> Mention | None:

@@ -110,6 +110,7 @@ class Statement:
             "lead_in_line": self.lead_in_line,
             "drug_classes": list(self.extraction.drug_classes),
             "conditions": list(self.extraction.conditions),
+            "notes": [n.to_dict() for n in self.extraction.notes],
         }
 
 

@@ -160,6 +160,45 @@ def test_ingest_refuses_a_document_that_does_not_validate(capsys, library, tmp_p
     assert sorted(p.name for p in library.iterdir()) == before
 
 
+NO_DRUG = ('a dose with no drug named before it in its sentence or right after it ("500 mg of X"); '
+           'it is left out: name the drug in the same sentence')
+
+
+def test_a_dose_tied_to_no_drug_is_a_warning_quoting_its_words(capsys, library, tmp_path):
+    """Before: "Give 2 g daily" under an MMF lead-in became an MMF dose the text never states."""
+    source = tmp_path / "examplo.txt"
+    source.write_text("Examplo Guideline\nExamplo Treatment\nMMF is preferred:\n- Give 2 g daily for flares 1\n",
+                      encoding="utf-8")
+    code, out, err = run(capsys, "--library", str(library), "ingest", str(source), "--id", "examplo")
+    assert code == 0 and "ingested" in out
+    assert (f'warning: examplo, Examplo Treatment, line 4: "2 g daily": {NO_DRUG} [quantity-drug-unknown]'
+            in err)
+    code, out, _ = run(capsys, "--library", str(library), "validate", "--format", "json")
+    (finding,) = [f for f in json.loads(out)["findings"] if f["guideline"] == "examplo"]
+    assert finding == {
+        "rule": "quantity-drug-unknown", "message": f'"2 g daily": {NO_DRUG}',
+        "focus": "https://w3id.org/guidegraph/kb/examplo/examplo-treatment/2/note/1", "severity": "warning",
+        "guideline": "examplo", "section": "Examplo Treatment", "line": 4, "words": "2 g daily"}
+    code, out, _ = run(capsys, "--library", str(library), "sparql", "--format", "json",
+                       "SELECT ?words ?reason WHERE { ?s gg:sourceLine 4 ; gg:guideline kb:examplo ; "
+                       "gg:readingNote [ a gg:ReadingNote ; gg:noteCode 'quantity-drug-unknown' ; "
+                       "gg:quote ?words ; gg:reason ?reason ] }")
+    (row,) = json.loads(out)["results"]["bindings"]
+    assert (row["words"]["value"], row["reason"]["value"]) == ("2 g daily", NO_DRUG)
+    code, out, _ = run(capsys, "--library", str(library), "sparql", "--format", "csv",
+                       "SELECT ?d WHERE { ?s gg:guideline kb:examplo ; gg:hasDose ?d }")
+    assert out.strip().splitlines() == ["d"]  # no dose was made up
+
+
+def test_a_reversed_range_finding_quotes_its_words(capsys, library, tmp_path):
+    source = tmp_path / "reversed.txt"
+    source.write_text("Reversed Range\nGive prednisone 60-30 mg daily. 1\n", encoding="utf-8")
+    code, _, err = run(capsys, "--library", str(library), "ingest", str(source), "--id", "reversed")
+    assert code == 1
+    assert ('line 2: gg:low must not be greater than gg:high. The words: "prednisone 60-30 mg daily". '
+            '[LowNotAboveHigh]') in err
+
+
 @pytest.mark.parametrize(
     "content, message",
     [(b"", "empty"), (b"\x00\x01\x02binary", "NUL"), (b"Title\n\xff\xfe bad 1\n", "not UTF-8")],

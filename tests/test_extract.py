@@ -199,12 +199,38 @@ def test_context_drug_only_when_the_sentence_names_none(lex):
     assert (t.analyte, t.drug) == (TAC_TROUGH, TAC)
     (t,) = extract(text, lex).targets
     assert (t.analyte, t.drug, t.units_agree) == ("drug level", None, None)  # no drug: no molar mass to check
-    (d,) = extract("Give 2 g daily", lex, context_drugs=["mycophenolate mofetil", "tacrolimus"]).doses
-    assert d.drug == MMF
     (d,) = extract("prednisone 40 mg daily", lex, context_drugs=["tacrolimus"]).doses
     assert d.drug == "prednisone"
-    (d,) = extract("Give 2 g daily", lex, context_drugs=["not a drug"]).doses
-    assert d.drug is None
+
+
+UNKNOWN_DRUG = ('a dose with no drug named before it in its sentence or right after it ("500 mg of X"); '
+                'it is left out: name the drug in the same sentence')
+
+
+@pytest.mark.parametrize(
+    "text, context, words",
+    [
+        ("Give 2 g daily", ["mycophenolate mofetil", "tacrolimus"], "2 g daily"),   # the lead-in's drug is not the text's
+        ("Give 2 g daily", ["not a drug"], "2 g daily"),
+        ("MMF is preferred. Give 2 g daily", [], "2 g daily"),                      # another sentence's drug
+        ("Give up to 60 mg daily and then start prednisone", [], "up to 60 mg daily"),  # named after, not right after
+    ],
+)
+def test_a_dose_the_text_ties_to_no_drug_is_left_out_and_noted(lex, text, context, words):
+    found = extract(text, lex, context_drugs=context)
+    assert found.doses == []
+    assert [n.to_dict() for n in found.notes] == [
+        {"code": "quantity-drug-unknown", "words": words, "reason": UNKNOWN_DRUG}]
+    assert found.notes[0].message() == f'"{words}": {UNKNOWN_DRUG}'
+    assert found.to_dict()["notes"][0]["words"] == words
+
+
+def test_a_dose_is_tied_to_the_drug_of_its_sentence_or_right_after_it(lex):
+    assert doses(lex, "prednisone 40 mg/day; taper to 5 mg/day") == [
+        ("prednisone", 40, 40, "mg/d", None, None), ("prednisone", 5, 5, "mg/d", None, None)]
+    assert doses(lex, "Start 500 mg of methylprednisolone. Then 2 g of MMF") == [
+        ("methylprednisolone", 500, 500, "mg", None, None), (MMF, 2, 2, "g", None, None)]
+    assert extract("prednisone 30 mg daily", lex).notes == []
 
 
 def test_stated_pair_that_disagrees_is_flagged(lex):
