@@ -504,11 +504,11 @@ def _quantity(ctx: _Context, rng: _Range):
     if rng.end < len(text) and text[rng.end] in _DASHES:
         return _compound_duration(ctx, rng)
     unit = units.match_unit(text, rng.end)
+    is_word_number = not text[rng.start].isdigit() and text[rng.start] != "."
     if unit is None:
         unit = _filler_time_unit(text, rng.end)
         if unit is None:
-            return None
-    is_word_number = not text[rng.start].isdigit() and text[rng.start] != "."
+            return None if is_word_number else _unknown_unit(ctx, rng)
     if unit.kind == "time":
         return _duration(ctx, rng, unit)
     if is_word_number:
@@ -516,6 +516,19 @@ def _quantity(ctx: _Context, rng: _Range):
     if unit.kind == "concentration":
         return _target(ctx, rng, unit)
     return _dose_or_lab(ctx, rng, unit)
+
+
+def _unknown_unit(ctx: _Context, rng: _Range):
+    """A note for a number followed by what looks like a unit that neither graph.units nor pint
+    knows ("5 mgg daily"), instead of dropping the number without a word; None otherwise."""
+    token = units.unknown_unit_at(ctx.text, rng.end)
+    if token is None or ctx.inside_mention(token.start()):  # "2 MMF": a name, not a unit
+        return None
+    words = ctx.text[rng.start:token.end()]
+    ctx.note(rng.start, "quantity-unit-unknown", words,
+             f'the unit "{token.group(0)}" is not one the tool knows; the number is left out: '
+             "write a unit such as mg, g, mcg, mg/kg, ng/mL, days or weeks")
+    return "note", None, token.end()
 
 
 def _filler_time_unit(text: str, pos: int):

@@ -134,6 +134,57 @@ def match_unit(text: str, pos: int = 0) -> UnitMatch | None:
     return None
 
 
+# A token written like a unit: letters without a vowel ("mgg", "mcgs", "mths"), at most 6, or
+# a slash between such tokens ("mg/dy"). English words after a number ("3 patients", "2 more")
+# have vowels; abbreviations in capitals ("2 MMF") are names, not units.
+_UNIT_LIKE = re.compile(r"[b-df-hj-np-tv-xzµμ]{1,6}(?:\s*/\s*[a-zµμ0-9²]{1,6})*(?![\w%])", re.IGNORECASE)
+_NOT_UNITS = {"st", "nd", "rd", "th"}  # ordinals: "1st", "2nd"
+
+
+def unknown_unit_at(text: str, pos: int = 0) -> re.Match | None:
+    """A unit-like token at ``pos`` (after optional spaces) that neither this module nor pint
+    knows, or None: "5 mgg daily" has one, "5 mg daily", "3 patients" and "60 kg" do not.
+
+    >>> unknown_unit_at("5 mgg daily", 1).group(0), unknown_unit_at("5 mg daily", 1), unknown_unit_at("3 patients", 1)
+    ('mgg', None, None)
+    """
+    start = _skip_spaces(text, pos)
+    m = _UNIT_LIKE.match(text, start)
+    if m is None:
+        return None
+    token = m.group(0)
+    if len(token) < 2 or token.lower() in _NOT_UNITS:
+        return None
+    if token.isupper() and len(token) > 2 and "/" not in token:
+        return None  # an abbreviation in capitals ("2 MMF")
+    if match_unit(text, start) is not None or match_frequency(text, start) is not None:
+        return None
+    if _pint_knows(token):
+        return None
+    return m
+
+
+@lru_cache(maxsize=256)
+def _pint_knows(token: str) -> bool:
+    """Whether pint reads ``token`` as a unit ("kg", "mmHg", "min"): a unit, if not one for doses."""
+    # Each part a unit pint defines by that name, or with a common prefix ("kg", "mL"); not the
+    # readings pint finds by splitting a word into prefix, unit and plural ("mths", "mgs").
+    registry = _registry()
+    for part in re.split(r"\s*/\s*", token):
+        try:
+            readings = registry.parse_unit_name(part, case_sensitive=True)
+        except Exception:  # anything pint's parser raises on odd text
+            return False
+        if not any(suffix == "" and (prefix == "" or (prefix in _PINT_PREFIXES and name in _PINT_PREFIXED))
+                   for prefix, name, suffix in readings):
+            return False
+    return True
+
+
+_PINT_PREFIXES = ("kilo", "milli", "micro", "nano", "centi", "deci")
+_PINT_PREFIXED = ("gram", "liter", "meter", "mole", "second", "meter_Hg", "equivalent")
+
+
 def _skip_spaces(text: str, pos: int) -> int:
     while pos < len(text) and text[pos] in " \t\u00a0":
         pos += 1

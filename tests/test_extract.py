@@ -637,3 +637,38 @@ def test_a_drug_followed_by_a_longer_overlapping_name_was_lost(lex):
     (t,) = extract("Keep cyclosporine trough concentrations between 100 and 150 ng/mL", lex).targets
     assert (t.drug, t.analyte, t.low, t.high) == ("cyclosporine", "cyclosporine trough level", Decimal(100), Decimal(150))
     assert [m.surface for m in lex.find("Keep cyclosporine trough concentrations")] == ["cyclosporine", "trough concentrations"]
+
+
+# ---------------------------------------------------------------- reading notes: units it does not know
+
+
+def unknown_unit(unit):
+    return (f'the unit "{unit}" is not one the tool knows; the number is left out: '
+            "write a unit such as mg, g, mcg, mg/kg, ng/mL, days or weeks")
+
+
+@pytest.mark.parametrize(
+    "text, words, unit",
+    [
+        ("Give prednisone 5 mgg daily", "5 mgg", "mgg"),
+        ("prednisone 5-10 mgg daily", "5-10 mgg", "mgg"),
+        ("prednisone 5mgs daily", "5mgs", "mgs"),
+        ("tacrolimus 2 mcgg/kg", "2 mcgg/kg", "mcgg/kg"),
+        ("review again in 3 mths", "3 mths", "mths"),
+    ],
+)
+def test_a_number_with_a_unit_it_does_not_know_is_noted_not_dropped(lex, text, words, unit):
+    """Before: "5 mgg daily" gave no dose and no word about it."""
+    found = extract(text, lex)
+    assert (found.doses, found.targets, found.durations) == ([], [], [])
+    assert [n.to_dict() for n in found.notes] == [
+        {"code": "quantity-unit-unknown", "words": words, "reason": unknown_unit(unit)}]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["at least one laboratory abnormality in 3 patients", "tacrolimus 1st dose", "patients over 60 kg",
+     "blood pressure below 130 mmHg", "5 x 10 cells", "2 MMF tablets", "a 3 cm lesion", "prednisone 5 mg daily"],
+)
+def test_words_and_units_pint_knows_are_no_unknown_unit(lex, text):
+    assert [n.code for n in extract(text, lex).notes] == []
