@@ -3,8 +3,9 @@
 The reader is a small grammar over the text, not a list of known sentences:
 
 * a **number range** is a number, optionally followed by a dash (any Unicode dash) or "to" and a
-  second number ("2-3", "0.5–1", "2 to 3", "between 0.6 and 1.0"); a dashed range written high to
-  low ("60-30 mg") is kept as written, for validation to flag, while "60 to 10" is no range;
+  second number ("2-3", "0.5–1", "2 to 3", "between 0.6 and 1.0"); a range written high to low
+  ("60-30 mg", "60 to 30 mg") is kept as written, for validation to refuse, while "from 60 to 10"
+  is a change, no range;
 * the **unit** that follows decides what the range is (``graph.units.match_unit``): an amount
   ("mg", "g/day", "mg/kg", "mg/m2") makes a dose, a concentration ("ng/mL", "nmol/L") a target
   range, a time unit ("weeks", "years") a duration; a number without a unit, or a percentage,
@@ -486,10 +487,10 @@ def _range_from(text: str, match: re.Match) -> _Range:
         if second is None:
             continue
         high = _decimal(second.group(1))
-        # "60-30 mg" is kept as written, so validation flags it (gg:low above gg:high) instead of
-        # the reader guessing; "60 to 10" with words is a change, not a range.
-        if high >= low or (link is separator and not link.group(0).strip().isalpha()):
-            return _Range(low, high, start, second.end())
+        # "60-30 mg", "60 to 30 mg" and "between 60 and 30 mg" are kept as written, so validation
+        # refuses them (gg:low above gg:high) instead of the reader taking "30 mg" alone; only
+        # "from 60 to 10", skipped above, is a change rather than a range.
+        return _Range(low, high, start, second.end())
     return _Range(low, low, start, end)
 
 
@@ -524,11 +525,12 @@ def _unknown_unit(ctx: _Context, rng: _Range):
     token = units.unknown_unit_at(ctx.text, rng.end)
     if token is None or ctx.inside_mention(token.start()):  # "2 MMF": a name, not a unit
         return None
-    words = ctx.text[rng.start:token.end()]
+    *_, end = _dose_modifiers(ctx.text, token.end())  # "5 mgg daily": its "daily" is no interval
+    words = ctx.text[rng.start:end]
     ctx.note(rng.start, "quantity-unit-unknown", words,
              f'the unit "{token.group(0)}" is not one the tool knows; the number is left out: '
              "write a unit such as mg, g, mcg, mg/kg, ng/mL, days or weeks")
-    return "note", None, token.end()
+    return "note", None, end
 
 
 def _filler_time_unit(text: str, pos: int):

@@ -190,13 +190,17 @@ def test_a_dose_tied_to_no_drug_is_a_warning_quoting_its_words(capsys, library, 
     assert out.strip().splitlines() == ["d"]  # no dose was made up
 
 
-def test_a_reversed_range_finding_quotes_its_words(capsys, library, tmp_path):
+@pytest.mark.parametrize("written", ["60-30", "60 to 30", "between 60 and 30"])
+def test_a_reversed_range_is_refused_with_a_finding_that_quotes_its_words(capsys, library, tmp_path, written):
+    """Before: "60 to 30 mg" was read as a dose of 30 mg, and the document was ingested."""
     source = tmp_path / "reversed.txt"
-    source.write_text("Reversed Range\nGive prednisone 60-30 mg daily. 1\n", encoding="utf-8")
+    source.write_text(f"Reversed Range\nGive prednisone {written} mg daily. 1\n", encoding="utf-8")
+    before = sorted(p.name for p in library.iterdir())
     code, _, err = run(capsys, "--library", str(library), "ingest", str(source), "--id", "reversed")
     assert code == 1
-    assert ('line 2: gg:low must not be greater than gg:high. The words: "prednisone 60-30 mg daily". '
+    assert (f'line 2: gg:low must not be greater than gg:high. The words: "prednisone {written} mg daily". '
             '[LowNotAboveHigh]') in err
+    assert sorted(p.name for p in library.iterdir()) == before
 
 
 @pytest.mark.parametrize(

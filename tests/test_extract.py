@@ -337,8 +337,13 @@ def test_reversed_ranges(lex):
     # Words make a change, not a range.
     found = extract("reduce prednisone from 60 to 10 mg daily", lex)
     assert [(d.low, d.high) for d in found.doses] == [(10, 10)]
-    found = extract("prednisone 10 to 5 mg daily", lex)
-    assert [(d.low, d.high) for d in found.doses] == [(5, 5)]
+    # "10 to 5 mg" is a range written high to low like "10-5 mg", not a dose of 5 mg: kept as
+    # written, for validation to refuse (before, the reader took "5 mg" alone).
+    for text in ("prednisone 10 to 5 mg daily", "prednisone 10-5 mg daily", "prednisone between 10 and 5 mg daily"):
+        found = extract(text, lex)
+        assert [(d.low, d.high, d.unit) for d in found.doses] == [(10, 5, "mg/d")], text
+    (u,) = extract("review after 10 to 5 weeks", lex).durations
+    assert (u.low, u.high, u.unit) == (10, 5, "wk")
 
 
 def test_taper_steps(lex):
@@ -553,7 +558,7 @@ def test_extract_never_raises(lex, text):
     found = extract(text, lex)
     for q in found.doses + found.targets + found.durations:
         assert q.quote in text
-        assert q.low <= q.high or re.search(r"\d\s*[-–]\s*\d", q.quote)  # reversed only as written
+        assert q.low <= q.high or re.search(r"\d\s*(?:[-–]|to|and)\s*\d", q.quote)  # reversed only as written
     for d in found.doses:
         assert d.unit in ALLOWED_DOSE_UNITS
     for t in found.targets:
@@ -650,9 +655,9 @@ def unknown_unit(unit):
 @pytest.mark.parametrize(
     "text, words, unit",
     [
-        ("Give prednisone 5 mgg daily", "5 mgg", "mgg"),
-        ("prednisone 5-10 mgg daily", "5-10 mgg", "mgg"),
-        ("prednisone 5mgs daily", "5mgs", "mgs"),
+        ("Give prednisone 5 mgg daily", "5 mgg daily", "mgg"),
+        ("prednisone 5-10 mgg daily", "5-10 mgg daily", "mgg"),
+        ("prednisone 5mgs twice daily", "5mgs twice daily", "mgs"),
         ("tacrolimus 2 mcgg/kg", "2 mcgg/kg", "mcgg/kg"),
         ("review again in 3 mths", "3 mths", "mths"),
     ],
