@@ -408,7 +408,7 @@ def extract(text: str, lexicon: Lexicon, *, context_drugs: Sequence[str] = ()) -
             continue
         kind, item, end = found
         ctx.consume(rng.start, end)
-        if kind == "note":
+        if kind == "note" or _not_positive(ctx, rng, kind, item, end):
             continue
         if kind == "dose":
             doses.append(item)
@@ -426,6 +426,25 @@ def extract(text: str, lexicon: Lexicon, *, context_drugs: Sequence[str] = ()) -
         durations=[d for _, d in sorted(durations, key=lambda p: p[0])],
         notes=[n for _, n in sorted(ctx.notes, key=lambda p: p[0])],
     )
+
+
+_MINUS = "-−–‐‑"
+_NOUNS = {"dose": "a dose", "target": "a target", "duration": "a time span"}
+
+
+def _not_positive(ctx: _Context, rng: _Range, kind: str, item, end: int) -> bool:
+    """Note and leave out a dose, target or interval of zero ("0 mg", "every 0 weeks") or written
+    negative ("-5 mg"): no amount to give, level to keep or time to wait; the source needs checking."""
+    text, start = ctx.text, rng.start
+    negative = (start > 0 and text[start - 1] in _MINUS
+                and (start == 1 or text[start - 2] in " \t(,;:=") and not ctx.is_consumed(start - 1))
+    if not negative and max(item.low, item.high) > 0:
+        return False
+    words_start = min(end - len(item.quote), start - 1 if negative else start)
+    noun = "an interval" if kind == "duration" and item.qualifier == "every" else _NOUNS[kind]
+    ctx.note(start, "quantity-not-positive", text[words_start:end],
+             f"{noun} of zero or less is no quantity; it is left out: check the number in the source")
+    return True
 
 
 def _mentioned(ctx: _Context, kind: str) -> list[str]:

@@ -528,7 +528,7 @@ def _number(value: int, places: int) -> tuple[str, Decimal]:
 @settings(max_examples=200, deadline=None)
 @given(
     drug_index=st.integers(min_value=0),
-    low=st.integers(min_value=0, max_value=5000), high=st.integers(min_value=0, max_value=5000),
+    low=st.integers(min_value=0, max_value=5000), high=st.integers(min_value=1, max_value=5000),  # "0 mg" is noted
     places=st.integers(min_value=0, max_value=3),
     dash=st.sampled_from(["-", "–", " to ", " - "]),
     unit=st.sampled_from(sorted(DOSE_SURFACES)),
@@ -548,7 +548,7 @@ FRAGMENTS = st.sampled_from([
     "mg", "g/day", "mg/kg", "ng/ml", "nmol/l", "daily", "twice daily", "weekly", "every", "weeks", "months",
     "years", "IV", "oral", "actual body weight", "tacrolimus", "prednisone", "MMF", "trough levels", "by",
     "reduce", "taper", "less than", "within", "at least", "for", "transplant", "autoimmune", "proteinuria",
-    "of", "levels", "6-month", "course", "monthly",
+    "of", "levels", "6-month", "course", "monthly", "0", "mgg", " -", "mths",
 ])
 
 
@@ -566,6 +566,8 @@ def test_extract_never_raises(lex, text):
     for u in found.durations:
         assert u.unit in ALLOWED_DURATION_UNITS
         assert u.qualifier is None or u.qualifier in DURATION_QUALIFIERS
+    for note in found.notes:
+        assert note.words and note.words in text
     json.dumps(found.to_dict())
 
 
@@ -578,7 +580,7 @@ TARGET_SURFACES = {"ng/mL": "ng/mL", "ng/ml": "ng/mL", "nmol/L": "nmol/L", "ug/L
 @settings(max_examples=200, deadline=None)
 @given(
     drug=st.sampled_from(LEVEL_DRUGS),
-    low=st.integers(min_value=0, max_value=500), high=st.integers(min_value=0, max_value=500),
+    low=st.integers(min_value=0, max_value=500), high=st.integers(min_value=1, max_value=500),  # "0 ng/mL" is noted
     places=st.integers(min_value=0, max_value=2),
     words=st.sampled_from(["trough levels of", "trough level", "troughs at", "trough concentrations between"]),
     unit=st.sampled_from(sorted(TARGET_SURFACES)),
@@ -632,6 +634,8 @@ def test_extract_never_raises_on_long_or_unusual_text(lex, text):
     found = extract(text, lex)
     for q in found.doses + found.targets + found.durations:
         assert q.quote in text
+    for note in found.notes:  # a note quotes the statement's own words
+        assert note.words and note.words in text and note.words in note.message()
     json.dumps(found.to_dict())
 
 
@@ -677,3 +681,36 @@ def test_a_number_with_a_unit_it_does_not_know_is_noted_not_dropped(lex, text, w
 )
 def test_words_and_units_pint_knows_are_no_unknown_unit(lex, text):
     assert [n.code for n in extract(text, lex).notes] == []
+
+
+# ---------------------------------------------------------------- reading notes: zero or negative
+
+
+def not_positive(noun):
+    return f"{noun} of zero or less is no quantity; it is left out: check the number in the source"
+
+
+@pytest.mark.parametrize(
+    "text, words, noun",
+    [
+        ("Give prednisone 0 mg daily", "prednisone 0 mg daily", "a dose"),
+        ("prednisone 0-0 mg daily", "prednisone 0-0 mg daily", "a dose"),
+        ("Give prednisone -5 mg daily", "prednisone -5 mg daily", "a dose"),
+        ("Keep tacrolimus trough levels at 0 ng/mL", "tacrolimus trough levels at 0 ng/mL", "a target"),
+        ("Monitor liver enzymes every 0 weeks", "every 0 weeks", "an interval"),
+        ("Continue for 0 days", "for 0 days", "a time span"),
+    ],
+)
+def test_a_zero_or_negative_quantity_is_noted_and_left_out(lex, text, words, noun):
+    found = extract(text, lex)
+    assert (found.doses, found.targets, found.durations) == ([], [], [])
+    assert [n.to_dict() for n in found.notes] == [
+        {"code": "quantity-not-positive", "words": words, "reason": not_positive(noun)}]
+    assert words in text
+
+
+def test_a_range_from_zero_is_a_quantity(lex):
+    (d,) = extract("prednisone 0-5 mg daily", lex).doses
+    assert (d.low, d.high, d.unit) == (0, 5, "mg/d")
+    assert extract("prednisone 0-5 mg daily", lex).notes == []
+    assert doses(lex, "prednisone 0.5-1 mg/kg/day") == [("prednisone", Decimal("0.5"), 1, "mg/kg/d", None, None)]
