@@ -324,6 +324,55 @@ def rate_every(n: int, unit: str) -> str:
     return f"1/({n}.{unit})"
 
 
+_ADVERBS = {"h": "hourly", "d": "daily", "wk": "weekly", "mo": "monthly", "a": "yearly"}
+_UNIT_NAMES = {"h": "hours", "d": "days", "wk": "weeks", "mo": "months", "a": "years"}
+_RATE = re.compile(r"(?P<n>\d+(?:\.\d+)?)/(?P<unit>h|d|wk|mo|a)")
+_RATE_EVERY = re.compile(r"1/\((?P<n>\d+)\.(?P<unit>h|d|wk|mo|a)\)")
+
+
+def frequency_timing(rate: str | None) -> tuple[int, int, str] | None:
+    """A ``gg:frequency`` rate as (times, period, unit): so many times in every period of units, in
+    whole numbers, as a FHIR timing's ``frequency``, ``period`` and ``periodUnit``; None when the text
+    is no rate.
+
+    >>> frequency_timing("2/d"), frequency_timing("0.5/wk"), frequency_timing("1/(3.wk)"), frequency_timing("0.4/wk")
+    ((2, 1, 'd'), (1, 2, 'wk'), (1, 3, 'wk'), (2, 5, 'wk'))
+    """
+    if not rate:
+        return None
+    if m := _RATE_EVERY.fullmatch(rate):
+        return (1, int(m.group("n")), m.group("unit")) if int(m.group("n")) >= 1 else None
+    m = _RATE.fullmatch(rate)
+    if m is None:
+        return None
+    from fractions import Fraction
+
+    value = Fraction(m.group("n"))
+    if value <= 0:
+        return None
+    return value.numerator, value.denominator, m.group("unit")
+
+
+def describe_frequency(rate: str | None) -> str:
+    """How often, in words, for every place a dose's frequency is shown (the CLI's text, the app,
+    the exports): "twice daily", "once monthly", "every 2 weeks". A rate it cannot read is shown
+    as written.
+
+    >>> [describe_frequency(r) for r in ("2/d", "1/mo", "0.5/wk", "1/(3.wk)", "3/d", "1/wk", "0.4/wk")]
+    ['twice daily', 'once monthly', 'every 2 weeks', 'every 3 weeks', '3 times daily', 'once weekly', 'twice every 5 weeks']
+    """
+    timing = frequency_timing(rate)
+    if timing is None:
+        return f"at the rate {rate}" if rate else ""
+    times, period, unit = timing
+    how_many = {1: "once", 2: "twice"}.get(times, f"{times} times")
+    if period == 1:
+        return f"{how_many} {_ADVERBS[unit]}"
+    if times == 1:
+        return f"every {period} {_UNIT_NAMES[unit]}"
+    return f"{how_many} every {period} {_UNIT_NAMES[unit]}"
+
+
 def _plain(value: Decimal) -> str:
     # "0.5", "10": no exponent, no trailing zeros
     return format(value.normalize(), "f")
