@@ -131,7 +131,7 @@ class ReadingNote:
 
 
 #: The reading notes' codes, each a warning of ``validate`` and ``ingest`` (ontology/checks/reading-notes.rq).
-NOTE_CODES = ("quantity-drug-unknown", "quantity-unit-unknown", "quantity-not-positive")
+NOTE_CODES = ("quantity-drug-unknown", "quantity-unit-unknown", "quantity-not-positive", "quantity-in-heading")
 
 
 @dataclass(frozen=True)

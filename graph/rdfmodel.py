@@ -89,6 +89,8 @@ def _section_triples(doc: Document, section: Section, lexicon: Lexicon) -> Itera
         yield node, GG.isLead, Literal(True)
     if section.line_of_therapy:
         yield node, GG.lineOfTherapy, LINES_OF_THERAPY[section.line_of_therapy]
+    for k, note in enumerate(section.notes, start=1):
+        yield from _note_triples(URIRef(f"{node}/note/{k}"), node, note)
     for statement in section.statements:
         yield from _statement_triples(doc, section, statement, lexicon)
 

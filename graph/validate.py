@@ -103,6 +103,8 @@ def locate(graph: Graph, node) -> dict:
     section = graph.value(statement, DCTERMS.isPartOf)
     line = graph.value(statement, GG.sourceLine)
     identifier = graph.value(guideline, DCTERMS.identifier) if guideline is not None else None
+    if (statement, RDF.type, GG.Section) in graph:
+        section = statement  # a heading's own finding: the section is the heading itself
     title = graph.value(section, DCTERMS.title) if section is not None else None
     return {
         "guideline": str(identifier) if identifier is not None else None,

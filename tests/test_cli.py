@@ -190,6 +190,17 @@ def test_a_dose_tied_to_no_drug_is_a_warning_quoting_its_words(capsys, library, 
     assert out.strip().splitlines() == ["d"]  # no dose was made up
 
 
+def test_a_heading_that_states_a_quantity_is_a_warning_naming_its_line(capsys, library, tmp_path):
+    source = tmp_path / "examplo.txt"
+    source.write_text("Examplo Guideline\nExamplo Treatment\n- Give prednisone 30 mg daily 1\n"
+                      "Keep examplomab going for 6 weeks\n- Review the response 1\n", encoding="utf-8")
+    code, _, err = run(capsys, "--library", str(library), "ingest", str(source), "--id", "examplo")
+    assert code == 0
+    assert ('warning: examplo, Keep examplomab going for 6 weeks, line 4: "Keep examplomab going for 6 weeks": '
+            'this line is read as a heading (no full stop, no citation), and it states "for 6 weeks"') in err
+    assert "[quantity-in-heading]" in err
+
+
 @pytest.mark.parametrize("written", ["60-30", "60 to 30", "between 60 and 30"])
 def test_a_reversed_range_is_refused_with_a_finding_that_quotes_its_words(capsys, library, tmp_path, written):
     """Before: "60 to 30 mg" was read as a dose of 30 mg, and the document was ingested."""
