@@ -611,7 +611,8 @@ def finding_rows(report) -> list[dict]:
     order = {"violation": 0, "warning": 1, "info": 2}
     findings = sorted(report.findings, key=lambda f: (order.get(f.severity, 3), f.guideline or "", f.line or 0))
     return [
-        {"severity": f.severity, "where": f.where(), "message": f.message, "rule": f.rule, "node": f.focus}
+        {"severity": f.severity, "where": f.where(), "message": f.message, "words": f.words or "", "rule": f.rule,
+         "node": f.focus}
         for f in findings
     ]
 
