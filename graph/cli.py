@@ -139,6 +139,8 @@ def cmd_ingest(args) -> int:
         print(outcome.report.text(), file=sys.stderr)
         return EXIT_INVALID
     print(f"ingested {args.file} as {outcome.doc_id}: {outcome.statements} statements -> {outcome.path}")
+    for finding in outcome.report.findings:  # warnings: what the reader left out, and why
+        print(finding, file=sys.stderr)
     if not outcome.complete:
         print(f"note: {outcome.doc_id}: incomplete: {outcome.incomplete_reason}", file=sys.stderr)
     return EXIT_OK

@@ -3,8 +3,9 @@
 The reader is a small grammar over the text, not a list of known sentences:
 
 * a **number range** is a number, optionally followed by a dash (any Unicode dash) or "to" and a
-  second number ("2-3", "0.5–1", "2 to 3", "between 0.6 and 1.0"); a dashed range written high to
-  low ("60-30 mg") is kept as written, for validation to flag, while "60 to 10" is no range;
+  second number ("2-3", "0.5–1", "2 to 3", "between 0.6 and 1.0"); a range written high to low
+  ("60-30 mg", "60 to 30 mg") is kept as written, for validation to refuse, while "from 60 to 10"
+  is a change, no range;
 * the **unit** that follows decides what the range is (``graph.units.match_unit``): an amount
   ("mg", "g/day", "mg/kg", "mg/m2") makes a dose, a concentration ("ng/mL", "nmol/L") a target
   range, a time unit ("weeks", "years") a duration; a number without a unit, or a percentage,
@@ -15,9 +16,10 @@ The reader is a small grammar over the text, not a list of known sentences:
   per-administration dose with a UCUM rate), "in divided doses";
 * words just before a range bound it ("less than" ``<``, "≥" ``>=``, "not exceeding" ``<=``) or,
   for a duration, qualify it ("within", "at least", "every", "by", "after", "over", "for");
-* a dose belongs to the drug named right after it, else to the nearest drug or drug class named
-  before it in the same sentence, else in an earlier sentence of the statement, else to the
-  statement's context drug (from its heading or lead-in);
+* a dose belongs to the drug named right after it ("500 mg of methylprednisolone"), else to the
+  nearest drug or drug class named before it in the same sentence (across semicolons); a dose the
+  text ties to no drug is never given to a drug of another sentence or of the heading or lead-in:
+  it is left out, with a reading note ``quantity-drug-unknown`` quoting its words;
 * a target range belongs to the nearest analyte named before it ("trough levels", "mycophenolic
   acid level") and, for a drug level, to the nearest drug or the context drug; a restatement in
   parentheses in a second unit is kept as ``stated_as`` and checked (``units.check_stated_pair``).
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Sequence
 
@@ -112,9 +114,31 @@ class Duration:
 
 
 @dataclass(frozen=True)
+class ReadingNote:
+    """Words of a statement the reader did not turn into a quantity, and why: a number it left out
+    rather than guess (``code`` is the finding's rule, such as "quantity-drug-unknown")."""
+
+    code: str
+    words: str
+    reason: str
+
+    def message(self) -> str:
+        """The reason, quoting the words: what a finding about the note says."""
+        return f'"{self.words}": {self.reason}'
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "words": self.words, "reason": self.reason}
+
+
+#: The reading notes' codes, each a warning of ``validate`` and ``ingest`` (ontology/checks/reading-notes.rq).
+NOTE_CODES = ("quantity-drug-unknown", "quantity-unit-unknown", "quantity-not-positive", "quantity-in-heading")
+
+
+@dataclass(frozen=True)
 class Extraction:
     """What one statement names: drug and class labels and condition keys in order of first
-    mention, and its doses, target ranges and durations in text order."""
+    mention, and its doses, target ranges and durations in text order; ``notes`` are the
+    quantities it left out, with the words and the reason, in text order."""
 
     drugs: list[str]
     drug_classes: list[str]
@@ -122,6 +146,7 @@ class Extraction:
     doses: list[Dose]
     targets: list[Target]
     durations: list[Duration]
+    notes: list[ReadingNote] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -129,6 +154,7 @@ class Extraction:
             "conditions": list(self.conditions), "doses": [d.to_dict() for d in self.doses],
             "targets": [t.to_dict() for t in self.targets],
             "durations": [d.to_dict() for d in self.durations],
+            "notes": [n.to_dict() for n in self.notes],
         }
 
 
@@ -142,6 +168,9 @@ _WORD_NUMBER = re.compile(rf"(?<![\w-])({'|'.join(_WORD_NUMBERS)})(?![\w-])", re
 _RANGE_SEPARATOR = re.compile(rf"\s*(?:[{_DASHES}]|\bto\b)\s*", re.IGNORECASE)
 _PERCENT = re.compile(r"\s*(?:%|percent\b|per\s+cent\b)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[;!?]|\.(?=\s|$)")
+# The end of a whole sentence: a dose is tied to a drug named before it up to here, across the
+# semicolons of one sentence ("prednisone 40 mg/day; taper to 5 mg/day"), never beyond.
+_FULL_STOP = re.compile(r"[!?]|\.(?=\s|$)")
 _CLAUSE_BREAK = re.compile(r"[(),;:]")
 
 _BASIS = re.compile(
@@ -258,6 +287,12 @@ class _Context:
     sentence_starts: list[int]
     context_drug: Term | None
     consumed: list[tuple[int, int]]
+    full_sentence_starts: list[int] = field(default_factory=lambda: [0])
+    notes: list[tuple[int, "ReadingNote"]] = field(default_factory=list)
+
+    def note(self, pos: int, code: str, words: str, reason: str) -> None:
+        """Record words left out of the quantities, and why (kept in text order by ``pos``)."""
+        self.notes.append((pos, ReadingNote(code, words, reason)))
 
     def __post_init__(self):
         self._mention_starts = [m.start for m in self.mentions]
@@ -276,6 +311,10 @@ class _Context:
     def sentence_start(self, pos: int) -> int:
         index = bisect_right(self.sentence_starts, pos)
         return self.sentence_starts[index - 1] if index else 0
+
+    def full_sentence_start(self, pos: int) -> int:
+        index = bisect_right(self.full_sentence_starts, pos)
+        return self.full_sentence_starts[index - 1] if index else 0
 
     def nearest_before(self, pos: int, kinds: Sequence[str], *, same_sentence: bool = True) -> Mention | None:
         """The last mention of these kinds that ends before ``pos`` (in the same sentence)."""
@@ -316,7 +355,8 @@ class _Context:
 
 def _context(text: str, lexicon: Lexicon, context_drugs: Sequence[str]) -> _Context:
     starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
-    return _Context(text, lexicon, lexicon.find(text), starts, _first_known_drug(lexicon, context_drugs), [])
+    full = [0] + [m.end() for m in _FULL_STOP.finditer(text)]
+    return _Context(text, lexicon, lexicon.find(text), starts, _first_known_drug(lexicon, context_drugs), [], full)
 
 
 def _first_known_drug(lexicon: Lexicon, labels: Sequence[str]) -> Term | None:
@@ -368,6 +408,8 @@ def extract(text: str, lexicon: Lexicon, *, context_drugs: Sequence[str] = ()) -
             continue
         kind, item, end = found
         ctx.consume(rng.start, end)
+        if kind == "note" or _not_positive(ctx, rng, kind, item, end):
+            continue
         if kind == "dose":
             doses.append(item)
         elif kind == "target":
@@ -382,7 +424,27 @@ def extract(text: str, lexicon: Lexicon, *, context_drugs: Sequence[str] = ()) -
         doses=_share_taper_frequency(doses),
         targets=[t for _, t in sorted(targets, key=lambda p: p[0])],
         durations=[d for _, d in sorted(durations, key=lambda p: p[0])],
+        notes=[n for _, n in sorted(ctx.notes, key=lambda p: p[0])],
     )
+
+
+_MINUS = "-−–‐‑"
+_NOUNS = {"dose": "a dose", "target": "a target", "duration": "a time span"}
+
+
+def _not_positive(ctx: _Context, rng: _Range, kind: str, item, end: int) -> bool:
+    """Note and leave out a dose, target or interval of zero ("0 mg", "every 0 weeks") or written
+    negative ("-5 mg"): no amount to give, level to keep or time to wait; the source needs checking."""
+    text, start = ctx.text, rng.start
+    negative = (start > 0 and text[start - 1] in _MINUS
+                and (start == 1 or text[start - 2] in " \t(,;:=") and not ctx.is_consumed(start - 1))
+    if not negative and max(item.low, item.high) > 0:
+        return False
+    words_start = min(end - len(item.quote), start - 1 if negative else start)
+    noun = "an interval" if kind == "duration" and item.qualifier == "every" else _NOUNS[kind]
+    ctx.note(start, "quantity-not-positive", text[words_start:end],
+             f"{noun} of zero or less is no quantity; it is left out: check the number in the source")
+    return True
 
 
 def _mentioned(ctx: _Context, kind: str) -> list[str]:
@@ -444,10 +506,10 @@ def _range_from(text: str, match: re.Match) -> _Range:
         if second is None:
             continue
         high = _decimal(second.group(1))
-        # "60-30 mg" is kept as written, so validation flags it (gg:low above gg:high) instead of
-        # the reader guessing; "60 to 10" with words is a change, not a range.
-        if high >= low or (link is separator and not link.group(0).strip().isalpha()):
-            return _Range(low, high, start, second.end())
+        # "60-30 mg", "60 to 30 mg" and "between 60 and 30 mg" are kept as written, so validation
+        # refuses them (gg:low above gg:high) instead of the reader taking "30 mg" alone; only
+        # "from 60 to 10", skipped above, is a change rather than a range.
+        return _Range(low, high, start, second.end())
     return _Range(low, low, start, end)
 
 
@@ -462,11 +524,11 @@ def _quantity(ctx: _Context, rng: _Range):
     if rng.end < len(text) and text[rng.end] in _DASHES:
         return _compound_duration(ctx, rng)
     unit = units.match_unit(text, rng.end)
+    is_word_number = not text[rng.start].isdigit() and text[rng.start] != "."
     if unit is None:
         unit = _filler_time_unit(text, rng.end)
         if unit is None:
-            return None
-    is_word_number = not text[rng.start].isdigit() and text[rng.start] != "."
+            return None if is_word_number else _unknown_unit(ctx, rng)
     if unit.kind == "time":
         return _duration(ctx, rng, unit)
     if is_word_number:
@@ -474,6 +536,20 @@ def _quantity(ctx: _Context, rng: _Range):
     if unit.kind == "concentration":
         return _target(ctx, rng, unit)
     return _dose_or_lab(ctx, rng, unit)
+
+
+def _unknown_unit(ctx: _Context, rng: _Range):
+    """A note for a number followed by what looks like a unit that neither graph.units nor pint
+    knows ("5 mgg daily"), instead of dropping the number without a word; None otherwise."""
+    token = units.unknown_unit_at(ctx.text, rng.end)
+    if token is None or ctx.inside_mention(token.start()):  # "2 MMF": a name, not a unit
+        return None
+    *_, end = _dose_modifiers(ctx.text, token.end())  # "5 mgg daily": its "daily" is no interval
+    words = ctx.text[rng.start:end]
+    ctx.note(rng.start, "quantity-unit-unknown", words,
+             f'the unit "{token.group(0)}" is not one the tool knows; the number is left out: '
+             "write a unit such as mg, g, mcg, mg/kg, ng/mL, days or weeks")
+    return "note", None, end
 
 
 def _filler_time_unit(text: str, pos: int):
@@ -542,7 +618,7 @@ def _dose_or_lab(ctx: _Context, rng: _Range, unit: units.UnitMatch):
     code = unit.code
     if per_day and unit.per is None:
         code = f"{unit.base}/d"
-    owner = owner_after or _nearest_drug(ctx, rng.start, ("drug", "drug_class"))
+    owner = owner_after or _tied_drug_before(ctx, rng.start)
     lab = _lab_before(ctx, rng.start)
     if lab is not None and owner_after is None and (owner is None or lab.start > owner.end):
         # "proteinuria below 0.5 g/day" is a target for proteinuria, not a dose
@@ -553,7 +629,14 @@ def _dose_or_lab(ctx: _Context, rng: _Range, unit: units.UnitMatch):
         return None
     floor = ctx.sentence_start(rng.start)
     comparator, c_start = _comparator(text, rng.start, floor)
-    drug_term = owner.term if owner else ctx.context_drug
+    if owner is None:
+        # No drug named before it in its sentence, nor right after it: the dose is left out rather
+        # than given to a drug of another sentence, the heading or the lead-in.
+        ctx.note(rng.start, "quantity-drug-unknown", text[c_start:pos],
+                 "a dose with no drug named before it in its sentence or right after it "
+                 "(\"500 mg of X\"); it is left out: name the drug in the same sentence")
+        return "note", None, pos
+    drug_term = owner.term
     if route is None and owner is not None and owner is not owner_after:
         route = _route_near(text, owner, rng.start)
     start = c_start
@@ -567,6 +650,14 @@ def _dose_or_lab(ctx: _Context, rng: _Range, unit: units.UnitMatch):
         quote=text[start:pos],
     )
     return "dose", dose, pos
+
+
+def _tied_drug_before(ctx: _Context, pos: int) -> Mention | None:
+    """The drug or drug class named last before ``pos`` in the same sentence (semicolons included)."""
+    mention = ctx.nearest_before(pos, ("drug", "drug_class"), same_sentence=False)
+    if mention is None or mention.start < ctx.full_sentence_start(pos):
+        return None
+    return mention
 
 
 def _nearest_drug(ctx: _Context, pos: int, kinds: Sequence[str]) -> Mention | None:

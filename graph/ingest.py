@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .errors import ParseError
-from .extract import Extraction, extract
+from .extract import Extraction, ReadingNote, extract
 from .terminology import Lexicon
 from .vocab import KB, slugify
 
@@ -110,6 +110,7 @@ class Statement:
             "lead_in_line": self.lead_in_line,
             "drug_classes": list(self.extraction.drug_classes),
             "conditions": list(self.extraction.conditions),
+            "notes": [n.to_dict() for n in self.extraction.notes],
         }
 
 
@@ -125,6 +126,8 @@ class Section:
     order: int
     line_of_therapy: str | None
     statements: tuple[Statement, ...]
+    #: A heading that states a quantity: its numbers are not read (a heading is no statement).
+    notes: tuple[ReadingNote, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -133,6 +136,7 @@ class Section:
             "line": self.line,
             "line_of_therapy": self.line_of_therapy,
             "statements": [s.to_dict() for s in self.statements],
+            "notes": [n.to_dict() for n in self.notes],
         }
 
 
@@ -466,6 +470,7 @@ def parse(text: str, *, doc_id: str, lexicon: Lexicon) -> Document:
                 order=order,
                 line_of_therapy=line_of_therapy("", "recommendation", headings),
                 statements=tuple(statements),
+                notes=heading_notes(open_section.heading, lexicon),
             )
         )
     return Document(
@@ -478,6 +483,28 @@ def parse(text: str, *, doc_id: str, lexicon: Lexicon) -> Document:
         conditions=doc_conditions,
         line_count=lines[-1].number,
     )
+
+
+def heading_notes(heading: str | None, lexicon: Lexicon) -> tuple[ReadingNote, ...]:
+    """A note when a line read as a heading (no full stop, no citation) states a quantity:
+    "Keep examplomab going for 6 weeks" is a heading, so its 6 weeks are read as nothing.
+
+    >>> [n.code for n in heading_notes("Keep examplomab going for 6 weeks", Lexicon.empty())]
+    ['quantity-in-heading']
+    >>> heading_notes("Second-Line Approach", Lexicon.empty())
+    ()
+    """
+    if not heading or not any(c.isdigit() for c in heading):
+        return ()
+    found = extract(heading, lexicon)
+    quotes = [q.quote for q in (*found.doses, *found.targets, *found.durations)] + [n.words for n in found.notes]
+    if not quotes:
+        return ()
+    stated = ", ".join(f'"{q}"' for q in quotes)
+    return (ReadingNote(
+        "quantity-in-heading", heading,
+        f"this line is read as a heading (no full stop, no citation), and it states {stated}; a heading's "
+        "numbers are not read: end the line with a full stop or its citation to make it a statement"),)
 
 
 def _statements(section: _OpenSection, headings, lexicon, doc_conditions, title) -> list[Statement]:

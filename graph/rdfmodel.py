@@ -12,7 +12,7 @@ from typing import Iterator
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
-from .extract import Dose, Duration, Target
+from .extract import Dose, Duration, ReadingNote, Target
 from .ingest import Document, Section, Statement
 from .terminology import Lexicon
 from .vocab import CITO, GG, KB, KINDS, LINES_OF_THERAPY, bind_prefixes, slugify
@@ -89,6 +89,8 @@ def _section_triples(doc: Document, section: Section, lexicon: Lexicon) -> Itera
         yield node, GG.isLead, Literal(True)
     if section.line_of_therapy:
         yield node, GG.lineOfTherapy, LINES_OF_THERAPY[section.line_of_therapy]
+    for k, note in enumerate(section.notes, start=1):
+        yield from _note_triples(URIRef(f"{node}/note/{k}"), node, note)
     for statement in section.statements:
         yield from _statement_triples(doc, section, statement, lexicon)
 
@@ -129,6 +131,17 @@ def _statement_triples(doc: Document, section: Section, st: Statement, lexicon: 
         yield from _target_triples(URIRef(f"{node}/target/{k}"), node, target, lexicon)
     for k, duration in enumerate(st.extraction.durations, start=1):
         yield from _duration_triples(URIRef(f"{node}/duration/{k}"), node, duration)
+    for k, note in enumerate(st.extraction.notes, start=1):
+        yield from _note_triples(URIRef(f"{node}/note/{k}"), node, note)
+
+
+def _note_triples(node, owner, note: ReadingNote) -> Iterator[Triple]:
+    # Words the reader left out of the quantities, and why: validate reports each as a warning.
+    yield owner, GG.readingNote, node
+    yield node, RDF.type, GG.ReadingNote
+    yield node, GG.noteCode, Literal(note.code)
+    yield node, GG.quote, Literal(note.words)
+    yield node, GG.reason, Literal(note.reason)
 
 
 def _range(node, low, high, unit) -> Iterator[Triple]:

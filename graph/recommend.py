@@ -25,6 +25,7 @@ from .schedule import monitoring_schedule
 from .views import INCOMPLETE_NOTE, dose_label
 from .store import select_rows
 from .vocab import KINDS
+from .units import describe_frequency
 
 SAFETY_LINE = "Options from the listed sources, for a clinician to check — not orders."
 
@@ -596,7 +597,7 @@ def _dose_text(dose: dict) -> str:
     if dose.get("comparator"):
         amount = f"{dose['comparator']} {amount}"
     if dose.get("frequency"):
-        amount += f" × {dose['frequency']}"
+        amount += f" {describe_frequency(dose['frequency'])}"
     if dose.get("taper_step"):
         amount = f"reduce by {amount}"
     # The source's own words beside the normalised amount: "glucocorticoid < 30 mg/d" was "less than 30 mg daily".

@@ -134,6 +134,57 @@ def match_unit(text: str, pos: int = 0) -> UnitMatch | None:
     return None
 
 
+# A token written like a unit: letters without a vowel ("mgg", "mcgs", "mths"), at most 6, or
+# a slash between such tokens ("mg/dy"). English words after a number ("3 patients", "2 more")
+# have vowels; abbreviations in capitals ("2 MMF") are names, not units.
+_UNIT_LIKE = re.compile(r"[b-df-hj-np-tv-xzµμ]{1,6}(?:\s*/\s*[a-zµμ0-9²]{1,6})*(?![\w%])", re.IGNORECASE)
+_NOT_UNITS = {"st", "nd", "rd", "th"}  # ordinals: "1st", "2nd"
+
+
+def unknown_unit_at(text: str, pos: int = 0) -> re.Match | None:
+    """A unit-like token at ``pos`` (after optional spaces) that neither this module nor pint
+    knows, or None: "5 mgg daily" has one, "5 mg daily", "3 patients" and "60 kg" do not.
+
+    >>> unknown_unit_at("5 mgg daily", 1).group(0), unknown_unit_at("5 mg daily", 1), unknown_unit_at("3 patients", 1)
+    ('mgg', None, None)
+    """
+    start = _skip_spaces(text, pos)
+    m = _UNIT_LIKE.match(text, start)
+    if m is None:
+        return None
+    token = m.group(0)
+    if len(token) < 2 or token.lower() in _NOT_UNITS:
+        return None
+    if token.isupper() and len(token) > 2 and "/" not in token:
+        return None  # an abbreviation in capitals ("2 MMF")
+    if match_unit(text, start) is not None or match_frequency(text, start) is not None:
+        return None
+    if _pint_knows(token):
+        return None
+    return m
+
+
+@lru_cache(maxsize=256)
+def _pint_knows(token: str) -> bool:
+    """Whether pint reads ``token`` as a unit ("kg", "mmHg", "min"): a unit, if not one for doses."""
+    # Each part a unit pint defines by that name, or with a common prefix ("kg", "mL"); not the
+    # readings pint finds by splitting a word into prefix, unit and plural ("mths", "mgs").
+    registry = _registry()
+    for part in re.split(r"\s*/\s*", token):
+        try:
+            readings = registry.parse_unit_name(part, case_sensitive=True)
+        except Exception:  # anything pint's parser raises on odd text
+            return False
+        if not any(suffix == "" and (prefix == "" or (prefix in _PINT_PREFIXES and name in _PINT_PREFIXED))
+                   for prefix, name, suffix in readings):
+            return False
+    return True
+
+
+_PINT_PREFIXES = ("kilo", "milli", "micro", "nano", "centi", "deci")
+_PINT_PREFIXED = ("gram", "liter", "meter", "mole", "second", "meter_Hg", "equivalent")
+
+
 def _skip_spaces(text: str, pos: int) -> int:
     while pos < len(text) and text[pos] in " \t\u00a0":
         pos += 1
@@ -271,6 +322,55 @@ def rate_every(n: int, unit: str) -> str:
     if rate == rate.quantize(Decimal("0.001")):
         return f"{_plain(rate)}/{unit}"
     return f"1/({n}.{unit})"
+
+
+_ADVERBS = {"h": "hourly", "d": "daily", "wk": "weekly", "mo": "monthly", "a": "yearly"}
+_UNIT_NAMES = {"h": "hours", "d": "days", "wk": "weeks", "mo": "months", "a": "years"}
+_RATE = re.compile(r"(?P<n>\d+(?:\.\d+)?)/(?P<unit>h|d|wk|mo|a)")
+_RATE_EVERY = re.compile(r"1/\((?P<n>\d+)\.(?P<unit>h|d|wk|mo|a)\)")
+
+
+def frequency_timing(rate: str | None) -> tuple[int, int, str] | None:
+    """A ``gg:frequency`` rate as (times, period, unit): so many times in every period of units, in
+    whole numbers, as a FHIR timing's ``frequency``, ``period`` and ``periodUnit``; None when the text
+    is no rate.
+
+    >>> frequency_timing("2/d"), frequency_timing("0.5/wk"), frequency_timing("1/(3.wk)"), frequency_timing("0.4/wk")
+    ((2, 1, 'd'), (1, 2, 'wk'), (1, 3, 'wk'), (2, 5, 'wk'))
+    """
+    if not rate:
+        return None
+    if m := _RATE_EVERY.fullmatch(rate):
+        return (1, int(m.group("n")), m.group("unit")) if int(m.group("n")) >= 1 else None
+    m = _RATE.fullmatch(rate)
+    if m is None:
+        return None
+    from fractions import Fraction
+
+    value = Fraction(m.group("n"))
+    if value <= 0:
+        return None
+    return value.numerator, value.denominator, m.group("unit")
+
+
+def describe_frequency(rate: str | None) -> str:
+    """How often, in words, for every place a dose's frequency is shown (the CLI's text, the app,
+    the exports): "twice daily", "once monthly", "every 2 weeks". A rate it cannot read is shown
+    as written.
+
+    >>> [describe_frequency(r) for r in ("2/d", "1/mo", "0.5/wk", "1/(3.wk)", "3/d", "1/wk", "0.4/wk")]
+    ['twice daily', 'once monthly', 'every 2 weeks', 'every 3 weeks', '3 times daily', 'once weekly', 'twice every 5 weeks']
+    """
+    timing = frequency_timing(rate)
+    if timing is None:
+        return f"at the rate {rate}" if rate else ""
+    times, period, unit = timing
+    how_many = {1: "once", 2: "twice"}.get(times, f"{times} times")
+    if period == 1:
+        return f"{how_many} {_ADVERBS[unit]}"
+    if times == 1:
+        return f"every {period} {_UNIT_NAMES[unit]}"
+    return f"{how_many} every {period} {_UNIT_NAMES[unit]}"
 
 
 def _plain(value: Decimal) -> str:

@@ -29,6 +29,8 @@ class Finding:
     guideline: str | None = None
     section: str | None = None
     line: int | None = None
+    #: The document's words the finding is about (a dose's quote, a reading note's words), or None.
+    words: str | None = None
 
     def where(self) -> str:
         parts = [p for p in (self.guideline, self.section) if p]
@@ -45,6 +47,7 @@ class Finding:
             "guideline": self.guideline,
             "section": self.section,
             "line": self.line,
+            "words": self.words,
         }
 
     def __str__(self) -> str:
@@ -100,6 +103,8 @@ def locate(graph: Graph, node) -> dict:
     section = graph.value(statement, DCTERMS.isPartOf)
     line = graph.value(statement, GG.sourceLine)
     identifier = graph.value(guideline, DCTERMS.identifier) if guideline is not None else None
+    if (statement, RDF.type, GG.Section) in graph:
+        section = statement  # a heading's own finding: the section is the heading itself
     title = graph.value(section, DCTERMS.title) if section is not None else None
     return {
         "guideline": str(identifier) if identifier is not None else None,
@@ -131,6 +136,9 @@ def shacl_findings(data: Graph, shapes: Graph, *, inplace: bool = False, located
         severity = results.value(result, SH.resultSeverity)
         rule_name = _local_name(shape) if isinstance(shape, URIRef) else _local_name(component)
         text = str(message) if message is not None else f"fails {_local_name(component)} on {_local_name(path)}"
+        words = quoted_words(where, focus)
+        if words is not None:
+            text = f'{text} The words: "{words}".'
         findings.append(
             Finding(
                 rule=rule_name,
@@ -138,9 +146,20 @@ def shacl_findings(data: Graph, shapes: Graph, *, inplace: bool = False, located
                 focus=str(focus),
                 severity="violation" if severity == SH.Violation else _local_name(severity).lower(),
                 **locate(where, focus),
+                words=words,
             )
         )
     return sorted(findings, key=finding_order)
+
+
+def quoted_words(graph: Graph, node) -> str | None:
+    """The statement's words a dose, target range, duration or reading note was read from (its
+    gg:quote; for the second unit of a target range, the range's), or None for another node."""
+    quote = graph.value(node, GG.quote)
+    if quote is None:
+        owner = next(graph.subjects(GG.statedAs, node), None)
+        quote = graph.value(owner, GG.quote) if owner is not None else None
+    return str(quote) if quote is not None else None
 
 
 def finding_order(finding: Finding) -> tuple:
@@ -176,8 +195,12 @@ class SparqlCheck:
             values = row.asdict()
             message = re.sub(r"\{\?(\w+)\}", lambda m: shown(values.get(m.group(1))), self.message)
             focus = values.get("this")
+            # A row may name its own rule (a reading note's code) and the words it is about.
+            rule = str(values["rule"]) if values.get("rule") is not None else self.rule
+            words = str(values["words"]) if values.get("words") is not None else None
             findings.append(
-                Finding(self.rule, message, str(focus), self.severity, **locate(graph, values.get("value", focus)))
+                Finding(rule, message, str(focus), self.severity, **locate(graph, values.get("value", focus)),
+                        words=words)
             )
         return findings
 

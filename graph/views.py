@@ -17,6 +17,7 @@ from .explore import NODE_STYLES
 from .patient import FactSpec, PatientForm
 from .reader import ReaderLine
 from .vocab import KINDS, LINES_OF_THERAPY
+from .units import describe_frequency
 
 # ---------------------------------------------------------------- text
 
@@ -295,7 +296,7 @@ def dose_text(dose: Mapping, *, weight_kg=None) -> str:
     >>> dose_text({"drug": "prednisone", "low": 0.5, "high": 1, "unit": "mg/kg/d", "for_patient": None})
     "prednisone: source 0.5–1 mg/kg/d → weight needed for this patient's dose"
     >>> dose_text({"drug": "prednisone", "low": 10, "high": 10, "unit": "mg", "taper_step": True, "frequency": "1/mo"})
-    'prednisone: source taper step 10 mg every 1/mo'
+    'prednisone: source taper step 10 mg once monthly'
     """
     amount = f"{range_text(dose['low'], dose['high'])} {dose['unit']}"
     if dose.get("comparator"):
@@ -303,7 +304,7 @@ def dose_text(dose: Mapping, *, weight_kg=None) -> str:
     if dose.get("taper_step"):
         amount = f"taper step {amount}"
     if dose.get("frequency"):
-        amount += f" every {dose['frequency']}"
+        amount += f" {describe_frequency(dose['frequency'])}"
     extras = ", ".join(x for x in (dose.get("route"), dose.get("basis")) if x)
     if extras:
         amount += f" ({extras})"
@@ -312,7 +313,7 @@ def dose_text(dose: Mapping, *, weight_kg=None) -> str:
     if mine:
         yours = f"{range_text(mine['low'], mine['high'])} {mine['unit']}"
         if mine.get("frequency"):
-            yours += f" every {mine['frequency']}"
+            yours += f" {describe_frequency(mine['frequency'])}"
         weight = f" ({number_text(weight_kg)} kg)" if weight_kg is not None else ""
         text += f" → **{md_escape(yours)} for this patient**{weight}"
     elif "/kg" in dose["unit"] and not dose.get("taper_step") and not dose.get("comparator"):
@@ -610,7 +611,8 @@ def finding_rows(report) -> list[dict]:
     order = {"violation": 0, "warning": 1, "info": 2}
     findings = sorted(report.findings, key=lambda f: (order.get(f.severity, 3), f.guideline or "", f.line or 0))
     return [
-        {"severity": f.severity, "where": f.where(), "message": f.message, "rule": f.rule, "node": f.focus}
+        {"severity": f.severity, "where": f.where(), "message": f.message, "words": f.words or "", "rule": f.rule,
+         "node": f.focus}
         for f in findings
     ]
 

@@ -160,6 +160,60 @@ def test_ingest_refuses_a_document_that_does_not_validate(capsys, library, tmp_p
     assert sorted(p.name for p in library.iterdir()) == before
 
 
+NO_DRUG = ('a dose with no drug named before it in its sentence or right after it ("500 mg of X"); '
+           'it is left out: name the drug in the same sentence')
+
+
+def test_a_dose_tied_to_no_drug_is_a_warning_quoting_its_words(capsys, library, tmp_path):
+    """Before: "Give 2 g daily" under an MMF lead-in became an MMF dose the text never states."""
+    source = tmp_path / "examplo.txt"
+    source.write_text("Examplo Guideline\nExamplo Treatment\nMMF is preferred:\n- Give 2 g daily for flares 1\n",
+                      encoding="utf-8")
+    code, out, err = run(capsys, "--library", str(library), "ingest", str(source), "--id", "examplo")
+    assert code == 0 and "ingested" in out
+    assert (f'warning: examplo, Examplo Treatment, line 4: "2 g daily": {NO_DRUG} [quantity-drug-unknown]'
+            in err)
+    code, out, _ = run(capsys, "--library", str(library), "validate", "--format", "json")
+    (finding,) = [f for f in json.loads(out)["findings"] if f["guideline"] == "examplo"]
+    assert finding == {
+        "rule": "quantity-drug-unknown", "message": f'"2 g daily": {NO_DRUG}',
+        "focus": "https://w3id.org/guidegraph/kb/examplo/examplo-treatment/2/note/1", "severity": "warning",
+        "guideline": "examplo", "section": "Examplo Treatment", "line": 4, "words": "2 g daily"}
+    code, out, _ = run(capsys, "--library", str(library), "sparql", "--format", "json",
+                       "SELECT ?words ?reason WHERE { ?s gg:sourceLine 4 ; gg:guideline kb:examplo ; "
+                       "gg:readingNote [ a gg:ReadingNote ; gg:noteCode 'quantity-drug-unknown' ; "
+                       "gg:quote ?words ; gg:reason ?reason ] }")
+    (row,) = json.loads(out)["results"]["bindings"]
+    assert (row["words"]["value"], row["reason"]["value"]) == ("2 g daily", NO_DRUG)
+    code, out, _ = run(capsys, "--library", str(library), "sparql", "--format", "csv",
+                       "SELECT ?d WHERE { ?s gg:guideline kb:examplo ; gg:hasDose ?d }")
+    assert out.strip().splitlines() == ["d"]  # no dose was made up
+
+
+def test_a_heading_that_states_a_quantity_is_a_warning_naming_its_line(capsys, library, tmp_path):
+    source = tmp_path / "examplo.txt"
+    source.write_text("Examplo Guideline\nExamplo Treatment\n- Give prednisone 30 mg daily 1\n"
+                      "Keep examplomab going for 6 weeks\n- Review the response 1\n", encoding="utf-8")
+    code, _, err = run(capsys, "--library", str(library), "ingest", str(source), "--id", "examplo")
+    assert code == 0
+    assert ('warning: examplo, Keep examplomab going for 6 weeks, line 4: "Keep examplomab going for 6 weeks": '
+            'this line is read as a heading (no full stop, no citation), and it states "for 6 weeks"') in err
+    assert "[quantity-in-heading]" in err
+
+
+@pytest.mark.parametrize("written", ["60-30", "60 to 30", "between 60 and 30"])
+def test_a_reversed_range_is_refused_with_a_finding_that_quotes_its_words(capsys, library, tmp_path, written):
+    """Before: "60 to 30 mg" was read as a dose of 30 mg, and the document was ingested."""
+    source = tmp_path / "reversed.txt"
+    source.write_text(f"Reversed Range\nGive prednisone {written} mg daily. 1\n", encoding="utf-8")
+    before = sorted(p.name for p in library.iterdir())
+    code, _, err = run(capsys, "--library", str(library), "ingest", str(source), "--id", "reversed")
+    assert code == 1
+    assert (f'line 2: gg:low must not be greater than gg:high. The words: "prednisone {written} mg daily". '
+            '[LowNotAboveHigh]') in err
+    assert sorted(p.name for p in library.iterdir()) == before
+
+
 @pytest.mark.parametrize(
     "content, message",
     [(b"", "empty"), (b"\x00\x01\x02binary", "NUL"), (b"Title\n\xff\xfe bad 1\n", "not UTF-8")],

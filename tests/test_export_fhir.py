@@ -215,3 +215,17 @@ def test_cli_export_fhir(tmp_path, capsys):
     assert cli.main(["export", "fhir", "-o", str(out)]) == 2
     assert cli.main(["export", "fhir", "--pathway", "nope"]) == 2
     assert "no pathway 'nope'" in capsys.readouterr().err
+
+
+def test_an_every_two_weeks_dose_keeps_its_timing(tmp_path):
+    """Before: the rate "0.5/wk" ("rituximab 1 g IV every 2 weeks") matched no timing pattern, and
+    the Dosage lost how often the dose is given."""
+    from graph import KnowledgeBase
+    from tests.helpers import MINI_PATHWAY, write_mini_library
+
+    root = write_mini_library(tmp_path / "lib", MINI_PATHWAY, reviewed=False)
+    (root / "mini.txt").write_text("Mini Guideline\nGive rituximab 1 g IV every 2 weeks for flares. 1\n", encoding="utf-8")
+    (activity,) = resources(fhir_bundle(KnowledgeBase.load(root)), "ActivityDefinition")
+    (dosage,) = activity["dosage"]
+    assert dosage["timing"] == {"repeat": {"frequency": 1, "period": 2, "periodUnit": "wk"}}
+    assert dosage["doseAndRate"] == [{"doseQuantity": {"value": 1, "unit": "g", "system": UCUM, "code": "g"}}]

@@ -199,12 +199,38 @@ def test_context_drug_only_when_the_sentence_names_none(lex):
     assert (t.analyte, t.drug) == (TAC_TROUGH, TAC)
     (t,) = extract(text, lex).targets
     assert (t.analyte, t.drug, t.units_agree) == ("drug level", None, None)  # no drug: no molar mass to check
-    (d,) = extract("Give 2 g daily", lex, context_drugs=["mycophenolate mofetil", "tacrolimus"]).doses
-    assert d.drug == MMF
     (d,) = extract("prednisone 40 mg daily", lex, context_drugs=["tacrolimus"]).doses
     assert d.drug == "prednisone"
-    (d,) = extract("Give 2 g daily", lex, context_drugs=["not a drug"]).doses
-    assert d.drug is None
+
+
+UNKNOWN_DRUG = ('a dose with no drug named before it in its sentence or right after it ("500 mg of X"); '
+                'it is left out: name the drug in the same sentence')
+
+
+@pytest.mark.parametrize(
+    "text, context, words",
+    [
+        ("Give 2 g daily", ["mycophenolate mofetil", "tacrolimus"], "2 g daily"),   # the lead-in's drug is not the text's
+        ("Give 2 g daily", ["not a drug"], "2 g daily"),
+        ("MMF is preferred. Give 2 g daily", [], "2 g daily"),                      # another sentence's drug
+        ("Give up to 60 mg daily and then start prednisone", [], "up to 60 mg daily"),  # named after, not right after
+    ],
+)
+def test_a_dose_the_text_ties_to_no_drug_is_left_out_and_noted(lex, text, context, words):
+    found = extract(text, lex, context_drugs=context)
+    assert found.doses == []
+    assert [n.to_dict() for n in found.notes] == [
+        {"code": "quantity-drug-unknown", "words": words, "reason": UNKNOWN_DRUG}]
+    assert found.notes[0].message() == f'"{words}": {UNKNOWN_DRUG}'
+    assert found.to_dict()["notes"][0]["words"] == words
+
+
+def test_a_dose_is_tied_to_the_drug_of_its_sentence_or_right_after_it(lex):
+    assert doses(lex, "prednisone 40 mg/day; taper to 5 mg/day") == [
+        ("prednisone", 40, 40, "mg/d", None, None), ("prednisone", 5, 5, "mg/d", None, None)]
+    assert doses(lex, "Start 500 mg of methylprednisolone. Then 2 g of MMF") == [
+        ("methylprednisolone", 500, 500, "mg", None, None), (MMF, 2, 2, "g", None, None)]
+    assert extract("prednisone 30 mg daily", lex).notes == []
 
 
 def test_stated_pair_that_disagrees_is_flagged(lex):
@@ -311,8 +337,13 @@ def test_reversed_ranges(lex):
     # Words make a change, not a range.
     found = extract("reduce prednisone from 60 to 10 mg daily", lex)
     assert [(d.low, d.high) for d in found.doses] == [(10, 10)]
-    found = extract("prednisone 10 to 5 mg daily", lex)
-    assert [(d.low, d.high) for d in found.doses] == [(5, 5)]
+    # "10 to 5 mg" is a range written high to low like "10-5 mg", not a dose of 5 mg: kept as
+    # written, for validation to refuse (before, the reader took "5 mg" alone).
+    for text in ("prednisone 10 to 5 mg daily", "prednisone 10-5 mg daily", "prednisone between 10 and 5 mg daily"):
+        found = extract(text, lex)
+        assert [(d.low, d.high, d.unit) for d in found.doses] == [(10, 5, "mg/d")], text
+    (u,) = extract("review after 10 to 5 weeks", lex).durations
+    assert (u.low, u.high, u.unit) == (10, 5, "wk")
 
 
 def test_taper_steps(lex):
@@ -497,7 +528,7 @@ def _number(value: int, places: int) -> tuple[str, Decimal]:
 @settings(max_examples=200, deadline=None)
 @given(
     drug_index=st.integers(min_value=0),
-    low=st.integers(min_value=0, max_value=5000), high=st.integers(min_value=0, max_value=5000),
+    low=st.integers(min_value=0, max_value=5000), high=st.integers(min_value=1, max_value=5000),  # "0 mg" is noted
     places=st.integers(min_value=0, max_value=3),
     dash=st.sampled_from(["-", "–", " to ", " - "]),
     unit=st.sampled_from(sorted(DOSE_SURFACES)),
@@ -517,7 +548,7 @@ FRAGMENTS = st.sampled_from([
     "mg", "g/day", "mg/kg", "ng/ml", "nmol/l", "daily", "twice daily", "weekly", "every", "weeks", "months",
     "years", "IV", "oral", "actual body weight", "tacrolimus", "prednisone", "MMF", "trough levels", "by",
     "reduce", "taper", "less than", "within", "at least", "for", "transplant", "autoimmune", "proteinuria",
-    "of", "levels", "6-month", "course", "monthly",
+    "of", "levels", "6-month", "course", "monthly", "0", "mgg", " -", "mths",
 ])
 
 
@@ -527,7 +558,7 @@ def test_extract_never_raises(lex, text):
     found = extract(text, lex)
     for q in found.doses + found.targets + found.durations:
         assert q.quote in text
-        assert q.low <= q.high or re.search(r"\d\s*[-–]\s*\d", q.quote)  # reversed only as written
+        assert q.low <= q.high or re.search(r"\d\s*(?:[-–]|to|and)\s*\d", q.quote)  # reversed only as written
     for d in found.doses:
         assert d.unit in ALLOWED_DOSE_UNITS
     for t in found.targets:
@@ -535,6 +566,8 @@ def test_extract_never_raises(lex, text):
     for u in found.durations:
         assert u.unit in ALLOWED_DURATION_UNITS
         assert u.qualifier is None or u.qualifier in DURATION_QUALIFIERS
+    for note in found.notes:
+        assert note.words and note.words in text
     json.dumps(found.to_dict())
 
 
@@ -547,7 +580,7 @@ TARGET_SURFACES = {"ng/mL": "ng/mL", "ng/ml": "ng/mL", "nmol/L": "nmol/L", "ug/L
 @settings(max_examples=200, deadline=None)
 @given(
     drug=st.sampled_from(LEVEL_DRUGS),
-    low=st.integers(min_value=0, max_value=500), high=st.integers(min_value=0, max_value=500),
+    low=st.integers(min_value=0, max_value=500), high=st.integers(min_value=1, max_value=500),  # "0 ng/mL" is noted
     places=st.integers(min_value=0, max_value=2),
     words=st.sampled_from(["trough levels of", "trough level", "troughs at", "trough concentrations between"]),
     unit=st.sampled_from(sorted(TARGET_SURFACES)),
@@ -601,6 +634,8 @@ def test_extract_never_raises_on_long_or_unusual_text(lex, text):
     found = extract(text, lex)
     for q in found.doses + found.targets + found.durations:
         assert q.quote in text
+    for note in found.notes:  # a note quotes the statement's own words
+        assert note.words and note.words in text and note.words in note.message()
     json.dumps(found.to_dict())
 
 
@@ -611,3 +646,71 @@ def test_a_drug_followed_by_a_longer_overlapping_name_was_lost(lex):
     (t,) = extract("Keep cyclosporine trough concentrations between 100 and 150 ng/mL", lex).targets
     assert (t.drug, t.analyte, t.low, t.high) == ("cyclosporine", "cyclosporine trough level", Decimal(100), Decimal(150))
     assert [m.surface for m in lex.find("Keep cyclosporine trough concentrations")] == ["cyclosporine", "trough concentrations"]
+
+
+# ---------------------------------------------------------------- reading notes: units it does not know
+
+
+def unknown_unit(unit):
+    return (f'the unit "{unit}" is not one the tool knows; the number is left out: '
+            "write a unit such as mg, g, mcg, mg/kg, ng/mL, days or weeks")
+
+
+@pytest.mark.parametrize(
+    "text, words, unit",
+    [
+        ("Give prednisone 5 mgg daily", "5 mgg daily", "mgg"),
+        ("prednisone 5-10 mgg daily", "5-10 mgg daily", "mgg"),
+        ("prednisone 5mgs twice daily", "5mgs twice daily", "mgs"),
+        ("tacrolimus 2 mcgg/kg", "2 mcgg/kg", "mcgg/kg"),
+        ("review again in 3 mths", "3 mths", "mths"),
+    ],
+)
+def test_a_number_with_a_unit_it_does_not_know_is_noted_not_dropped(lex, text, words, unit):
+    """Before: "5 mgg daily" gave no dose and no word about it."""
+    found = extract(text, lex)
+    assert (found.doses, found.targets, found.durations) == ([], [], [])
+    assert [n.to_dict() for n in found.notes] == [
+        {"code": "quantity-unit-unknown", "words": words, "reason": unknown_unit(unit)}]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["at least one laboratory abnormality in 3 patients", "tacrolimus 1st dose", "patients over 60 kg",
+     "blood pressure below 130 mmHg", "5 x 10 cells", "2 MMF tablets", "a 3 cm lesion", "prednisone 5 mg daily"],
+)
+def test_words_and_units_pint_knows_are_no_unknown_unit(lex, text):
+    assert [n.code for n in extract(text, lex).notes] == []
+
+
+# ---------------------------------------------------------------- reading notes: zero or negative
+
+
+def not_positive(noun):
+    return f"{noun} of zero or less is no quantity; it is left out: check the number in the source"
+
+
+@pytest.mark.parametrize(
+    "text, words, noun",
+    [
+        ("Give prednisone 0 mg daily", "prednisone 0 mg daily", "a dose"),
+        ("prednisone 0-0 mg daily", "prednisone 0-0 mg daily", "a dose"),
+        ("Give prednisone -5 mg daily", "prednisone -5 mg daily", "a dose"),
+        ("Keep tacrolimus trough levels at 0 ng/mL", "tacrolimus trough levels at 0 ng/mL", "a target"),
+        ("Monitor liver enzymes every 0 weeks", "every 0 weeks", "an interval"),
+        ("Continue for 0 days", "for 0 days", "a time span"),
+    ],
+)
+def test_a_zero_or_negative_quantity_is_noted_and_left_out(lex, text, words, noun):
+    found = extract(text, lex)
+    assert (found.doses, found.targets, found.durations) == ([], [], [])
+    assert [n.to_dict() for n in found.notes] == [
+        {"code": "quantity-not-positive", "words": words, "reason": not_positive(noun)}]
+    assert words in text
+
+
+def test_a_range_from_zero_is_a_quantity(lex):
+    (d,) = extract("prednisone 0-5 mg daily", lex).doses
+    assert (d.low, d.high, d.unit) == (0, 5, "mg/d")
+    assert extract("prednisone 0-5 mg daily", lex).notes == []
+    assert doses(lex, "prednisone 0.5-1 mg/kg/day") == [("prednisone", Decimal("0.5"), 1, "mg/kg/d", None, None)]

@@ -264,7 +264,8 @@ def test_ingest_of_a_document_that_does_not_validate_exits_1_and_changes_nothing
     assert code == INVALID and out == "" and "Traceback" not in err
     # A report: a summary line, then one line per finding naming guideline, section, line and rule.
     assert err.splitlines()[0] == "does not conform: 1 finding(s)"
-    assert "reversed, Dosing, line 3: gg:low must not be greater than gg:high. [LowNotAboveHigh]" in err
+    assert ('reversed, Dosing, line 3: gg:low must not be greater than gg:high. The words: "prednisone 60-30 mg daily". '
+            "[LowNotAboveHigh]") in err
     outcome = ingest_document(source, doc_id="reversed", library=library)
     assert not outcome.report.conforms and outcome.path is None
     assert folder_hash(library) == before

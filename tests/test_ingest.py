@@ -373,3 +373,29 @@ def test_line_endings_never_change_what_is_found(lexicon, line, ending):
     text = f"Title\nHeading\n- {line} 1\n- Give prednisone 30 mg daily 2\n"
     as_lf = parse(text, doc_id="t", lexicon=lexicon).to_dict()
     assert parse(text.replace("\n", ending), doc_id="t", lexicon=lexicon).to_dict() == as_lf or ending == "\n\n"
+
+
+# ---------------------------------------------------------------- a heading that states a quantity
+
+
+HEADING_NOTE = ('this line is read as a heading (no full stop, no citation), and it states "for 6 weeks"; a '
+                "heading's numbers are not read: end the line with a full stop or its citation to make it a statement")
+
+
+def test_a_heading_that_states_a_quantity_is_noted(lexicon):
+    """Before: "Keep examplomab going for 6 weeks" became a heading, and its 6 weeks vanished unsaid."""
+    text = ("Examplo Guideline\nExamplo Treatment\n- Give prednisone 30 mg daily for flares 1\n"
+            "Keep examplomab going for 6 weeks\n- Review the response 1\n")
+    doc = parse(text, doc_id="examplo", lexicon=lexicon)
+    (section,) = [s for s in doc.sections if s.notes]
+    assert (section.heading, section.line) == ("Keep examplomab going for 6 weeks", 4)
+    assert section.to_dict()["notes"] == [
+        {"code": "quantity-in-heading", "words": "Keep examplomab going for 6 weeks", "reason": HEADING_NOTE}]
+    assert [d.durations for s in doc.sections for d in [s.statements[0].extraction] if s.statements] == [[], []]
+
+
+def test_headings_without_quantities_have_no_notes(lexicon):
+    for doc_id in ("lupus-tacrolimus-rebound", "autoimmune-tacrolimus-rebound"):
+        doc = parse((DEFAULT_LIBRARY / f"{doc_id}.txt").read_text(encoding="utf-8"), doc_id=doc_id, lexicon=lexicon)
+        assert [s.notes for s in doc.sections if s.notes] == []
+        assert [st.extraction.notes for st in doc.statements if st.extraction.notes] == []

@@ -180,3 +180,34 @@ def test_round_trip_through_molar_concentration(value):
     there = convert(value, "ng/mL", "nmol/L", molar_mass=TACROLIMUS)
     back = convert(there, "nmol/L", "ng/mL", molar_mass=TACROLIMUS)
     assert back == pytest.approx(float(value), rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "rate, words, timing",
+    [
+        ("2/d", "twice daily", (2, 1, "d")), ("3/d", "3 times daily", (3, 1, "d")),
+        ("1/wk", "once weekly", (1, 1, "wk")), ("1/mo", "once monthly", (1, 1, "mo")),
+        ("0.5/wk", "every 2 weeks", (1, 2, "wk")), ("0.25/wk", "every 4 weeks", (1, 4, "wk")),
+        ("1/(3.wk)", "every 3 weeks", (1, 3, "wk")), ("2/wk", "twice weekly", (2, 1, "wk")),
+    ],
+)
+def test_one_frequency_formatter_for_every_place_a_rate_is_shown(rate, words, timing):
+    from graph.units import describe_frequency, frequency_timing
+
+    assert describe_frequency(rate) == words
+    assert frequency_timing(rate) == timing
+
+
+def test_frequencies_read_the_same_in_the_cli_the_app_and_the_diagrams():
+    """Before: the CLI wrote "× 1/mo", the app and the diagrams "every 1/mo" for one taper step."""
+    from decimal import Decimal
+
+    from graph.export.tree import DoseLine
+    from graph.recommend import _dose_text
+    from graph.views import dose_text
+
+    dose = {"drug": "rituximab", "low": 1, "high": 1, "unit": "g", "frequency": "0.5/wk", "route": "IV"}
+    assert _dose_text(dose) == "rituximab 1 g every 2 weeks (source: IV)"
+    assert dose_text(dose) == "rituximab: source 1 g every 2 weeks (IV)"
+    assert DoseLine("rituximab", Decimal(1), Decimal(1), "g", route="IV", frequency="0.5/wk").words() == (
+        "rituximab 1 g every 2 weeks IV")

@@ -37,6 +37,7 @@ import uuid
 from decimal import Decimal
 
 from .tree import SAFETY_NOTE, DoseLine, StatementLine, Tree, TreeNode, library_trees
+from ..units import frequency_timing
 
 PLAN_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 UCUM = "http://unitsofmeasure.org"
@@ -85,13 +86,16 @@ def _timing(frequency: str | None) -> dict | None:
 
     >>> _timing("1/mo")
     {'repeat': {'frequency': 1, 'period': 1, 'periodUnit': 'mo'}}
+    >>> _timing("0.5/wk"), _timing("1/(3.wk)")
+    ({'repeat': {'frequency': 1, 'period': 2, 'periodUnit': 'wk'}}, {'repeat': {'frequency': 1, 'period': 3, 'periodUnit': 'wk'}})
     >>> _timing("1/2.wk") is None
     True
     """
-    match = re.fullmatch(r"(\d+)/(\d*)([a-z]+)", frequency or "")
-    if not match or match.group(3) not in _PERIOD_UNITS:
+    timing = frequency_timing(frequency)
+    if timing is None or timing[2] not in _PERIOD_UNITS:
         return None
-    return {"repeat": {"frequency": int(match.group(1)), "period": int(match.group(2) or 1), "periodUnit": match.group(3)}}
+    times, period, unit = timing
+    return {"repeat": {"frequency": times, "period": period, "periodUnit": unit}}
 
 
 def dosage(dose: DoseLine, *, sequence: int) -> dict:

@@ -26,6 +26,7 @@ from ..catalogue import catalogue_of, checked_iri
 from ..errors import InputError
 from ..pathway import ORDER_SIGNS, Criterion, Pathway, load_pathways
 from ..patient import FactSpec, PatientForm, patient_form
+from ..units import describe_frequency
 
 #: Widest line, in characters, of a wrapped decision-node label and of a statement line.
 LABEL_WIDTH = 34
@@ -76,7 +77,7 @@ class DoseLine:
         >>> DoseLine("prednisone", Decimal("0.5"), Decimal("1"), "mg/kg/d").words()
         'prednisone 0.5–1 mg/kg/d'
         >>> DoseLine("prednisone", Decimal(10), Decimal(10), "mg", frequency="1/mo", taper_step=True).words()
-        'prednisone taper step 10 mg every 1/mo'
+        'prednisone taper step 10 mg once monthly'
         >>> DoseLine("prednisone", Decimal(30), Decimal(30), "mg/d", comparator="<").words()
         'prednisone < 30 mg/d'
         """
@@ -88,7 +89,7 @@ class DoseLine:
             parts.append(self.comparator)
         parts.append(f"{amount} {self.unit}")
         if self.frequency:
-            parts.append(f"every {self.frequency}")
+            parts.append(describe_frequency(self.frequency))
         if self.route:
             parts.append(self.route)
         if self.basis:
