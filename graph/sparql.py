@@ -188,6 +188,22 @@ class QueryResult:
 # ---------------------------------------------------------------- checking
 
 
+BOM = "\ufeff"
+
+
+def without_bom(text: str) -> str:
+    """The query text without the byte order mark an editor on Windows puts at the start of a
+    UTF-8 file (``q.rq`` saved by Notepad, a body POSTed from such a file): it is no part of the
+    query, and SPARQL's grammar has no place for it.
+
+    >>> without_bom("\ufeffASK { ?s ?p ?o }")
+    'ASK { ?s ?p ?o }'
+    >>> without_bom("ASK { ?s ?p '\ufeff' }")
+    "ASK { ?s ?p '\ufeff' }"
+    """
+    return text[1:] if text.startswith(BOM) else text
+
+
 #: Parsing has a limit of its own, never below this: a short query time limit is meant for the
 #: evaluation, and a parse that takes milliseconds must not be stopped because a busy machine kept
 #: its worker waiting (a query of 5,000 triple patterns takes 1.8 s to parse, and is stopped).
@@ -219,6 +235,8 @@ def check_query(text: str, *, max_chars: int = MAX_QUERY_CHARS, timeout_ms: int 
     ...
     graph.sparql.QuerySyntaxError: SPARQL syntax error at line 1, column 18: expected SelectQuery, found '?'
     """
+    if isinstance(text, str):
+        text = without_bom(text)
     if not isinstance(text, str) or not text.strip():
         raise QuerySyntaxError("empty query: give a SELECT, ASK, CONSTRUCT or DESCRIBE query")
     if len(text) > max_chars:
@@ -560,6 +578,8 @@ def run_query(
     limits = Guardrails(
         timeout_ms=timeout_ms, max_rows=max_rows, max_memory_mb=max_memory_mb, max_query_chars=max_query_chars
     )
+    if isinstance(text, str):
+        text = without_bom(text)  # the engine and the kept answers see the query as checked
     form = check_query(text, max_chars=limits.max_query_chars, timeout_ms=timeout_ms)
     terms = check_bindings(bindings)
     if _VOLATILE.search(text):

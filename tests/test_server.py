@@ -308,3 +308,13 @@ def test_port_0_serves_on_a_free_port_and_announces_it(monkeypatch, capsys, kb):
     (port,) = bound
     assert port != 0
     assert f"read-only SPARQL endpoint at http://127.0.0.1:{port}/sparql" in capsys.readouterr().err
+
+
+def test_a_query_posted_with_a_byte_order_mark_is_answered(client):
+    """Before: 400, a syntax error at line 1, column 1."""
+    body = "\ufeff" + SELECT
+    by_body = client.post("/sparql", content=body.encode("utf-8"), headers={"Content-Type": "application/sparql-query"})
+    by_form = client.post("/sparql", data={"query": body})
+    by_get = client.get("/sparql", params={"query": body})
+    assert by_body.status_code == by_form.status_code == by_get.status_code == 200
+    assert lines(by_body) == lines(by_form) == lines(by_get) == lines(client.get("/sparql", params={"query": SELECT}))

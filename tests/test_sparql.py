@@ -738,3 +738,20 @@ def test_a_query_too_long_to_parse_in_time_is_stopped(kb):
     with pytest.raises(QueryTimeout, match=f"too long to parse: parsing passed its limit of {PARSE_MIN_MS:,} ms"):
         kb.query(text, timeout_ms=SHORT_MS)
     assert kb.query("ASK { ?s a gg:Pitfall }").boolean is True
+
+
+# ---------------------------------------------------------------- a byte order mark
+
+
+def test_cli_a_query_file_saved_with_a_byte_order_mark_runs(capsys, tmp_path, monkeypatch, kb):
+    """Before: a .rq file saved by a Windows editor was a syntax error at line 1, column 1."""
+    monkeypatch.setattr(cli, "_load", lambda args, validate=True: kb)
+    query = tmp_path / "q.rq"
+    query.write_bytes(b"\xef\xbb\xbfSELECT ?line WHERE { ?s a gg:Pitfall ; gg:sourceLine ?line } ORDER BY ?line LIMIT 2")
+    code, out, err = run(capsys, "sparql", str(query), "--format", "csv")
+    assert (code, err) == (0, "") and out.splitlines() == ["line", "39", "40"]
+
+
+def test_a_byte_order_mark_inside_a_string_is_kept(kb):
+    result = kb.query('SELECT ?x WHERE { BIND("\ufeffa" AS ?x) }')
+    assert str(result.rows[0][0]) == "\ufeffa"
