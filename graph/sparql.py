@@ -51,6 +51,7 @@ from rdflib.util import from_n3
 from .errors import InputError, with_article
 from .isolation import ChildFailed, Stopped, can_isolate, run_isolated
 from .library import ONTOLOGY_DIR
+from .sparql_rules import rule_violation, unsupported_function
 from .store import is_oxigraph, is_remote, ox_graph_name
 from .vocab import PREFIXES
 
@@ -119,6 +120,15 @@ class QueryRefused(QueryError):
     def __init__(self, message: str, *, reason: str = ""):
         super().__init__(message)
         self.reason = reason
+
+
+class QueryRuleError(QuerySyntaxError):
+    """A query that breaks one of SPARQL 1.1's grouping or scope rules (:mod:`graph.sparql_rules`):
+    the message names the rule and the variable."""
+
+
+class QueryUnsupported(QueryError):
+    """A query that calls a function this graph's engines do not have."""
 
 
 class QueryTimeout(QueryError):
@@ -332,7 +342,18 @@ def _parsed_form(text: str, *, depth: int | None = None) -> str:
         )
     if _contains_service(tree):
         raise QueryRefused("SERVICE is refused: a query never leaves this knowledge graph", reason="service")
+    broken = rule_violation(tree)
+    if broken:
+        raise QueryRuleError(broken)
+    function = unsupported_function(tree, PREFIXES)
+    if function:
+        raise QueryUnsupported(_unsupported_message(function))
     return FORMS[query.name]
+
+
+def _unsupported_message(function: str) -> str:
+    return (f"the function {function} is not supported here: use SPARQL 1.1's built-in functions "
+            "(STRLEN, CONTAINS, ...) or an XSD cast such as xsd:integer(?x)")
 
 
 def _not_a_query(text: str, error: ParseException) -> QueryError:
@@ -684,6 +705,9 @@ def _evaluate_oxigraph(graph, text, bindings, *, form, max_rows, deadline) -> Qu
             name = unprojected[1]
             message = f"cannot bind ?{name}: a bound variable must be in the SELECT clause (add ?{name})"
             raise InputError(message) from None
+        unknown = re.search(r"custom function (\S+) is not supported", str(error))
+        if unknown:  # an XSD cast Oxigraph does not have (the others are refused before the engine)
+            raise QueryUnsupported(_unsupported_message(unknown[1])) from None
         raise QueryFailed(f"query failed: {' '.join(str(error).split())}") from None
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult(form, boolean=bool(answer), max_rows=max_rows)
