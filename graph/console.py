@@ -21,6 +21,7 @@ from .sparql import (
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
+    QueryUnsupported,
     SavedQuery,
     parse_term,
 )
@@ -53,8 +54,24 @@ PROBLEMS = (
     (QueryRefused, "refused", "Query refused"),
     (QueryTimeout, "timeout", "Query stopped: too slow"),
     (QueryTooLarge, "too large", "Query stopped: too much memory"),
+    (QueryUnsupported, "unsupported", "Unknown function"),
     (QueryFailed, "failed", "Query failed"),
 )
+
+
+def headed(heading: str, message: str) -> str:
+    """The console's message: its heading, then the error's words, without saying the heading
+    twice when the error already opens with it ("query failed: ...", "... is not supported here").
+
+    >>> headed("Query failed", "query failed: the engine stopped")
+    'Query failed: the engine stopped'
+    >>> headed("Query refused", "SERVICE is refused")
+    'Query refused: SERVICE is refused'
+    """
+    lead = heading.lower() + ":"
+    if message.lower().startswith(lead):
+        message = message[len(lead):].lstrip()
+    return f"{heading}: {message}"
 
 
 @dataclass(frozen=True)
@@ -69,8 +86,8 @@ class Download:
 class ConsoleOutcome:
     """What the console shows for one query.
 
-    ``problem`` is None on success, else "syntax", "refused", "timeout", "too large", "failed" or
-    "input" (a bad binding value), with ``message`` saying what to do.
+    ``problem`` is None on success, else "syntax", "refused", "timeout", "too large", "unsupported"
+    (a function the engine does not have), "failed" or "input" (a bad binding value), with ``message`` saying what to do.
     """
 
     message: str
@@ -139,7 +156,7 @@ def run_console(
     except QueryError as error:
         for cls, problem, heading in PROBLEMS:
             if isinstance(error, cls):
-                return ConsoleOutcome(f"{heading}: {error}", problem=problem)
+                return ConsoleOutcome(headed(heading, str(error)), problem=problem)
         return ConsoleOutcome(f"Query not run: {error}", problem="input")
     except InputError as error:
         return ConsoleOutcome(f"Query not run: {error}", problem="input")

@@ -37,6 +37,7 @@ from .sparql import (
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
+    QueryUnsupported,
     run_query,
     saved_queries,
 )
@@ -122,7 +123,7 @@ def create_app(
             return await run_in_threadpool(answer, text, request.headers.get("accept", "*/*"), fmt)
         except _Busy:
             return _error(503, "the endpoint is busy with other queries; try again")
-        except QuerySyntaxError as error:
+        except (QuerySyntaxError, QueryUnsupported) as error:  # the query's own fault: 400
             return _error(400, str(error))
         except QueryRefused as error:
             return _error(413 if error.reason == "size" else 403, str(error))

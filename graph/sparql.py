@@ -51,7 +51,7 @@ from rdflib.util import from_n3
 from .errors import InputError, with_article
 from .isolation import ChildFailed, Stopped, can_isolate, run_isolated
 from .library import ONTOLOGY_DIR
-from .sparql_rules import rule_violation, unsupported_function
+from .sparql_rules import rule_violation, unknown_calls, unsupported_function, with_calls_as_iris
 from .store import is_oxigraph, is_remote, ox_graph_name
 from .vocab import PREFIXES
 
@@ -366,12 +366,25 @@ def _not_a_query(text: str, error: ParseException) -> QueryError:
         return QueryRefused("SPARQL UPDATE is refused: the knowledge graph is read-only", reason="update")
     if _is_service_query(text):
         return QueryRefused("SERVICE is refused: a query never leaves this knowledge graph", reason="service")
+    calls = unknown_calls(text)
+    if calls and _parses(with_calls_as_iris(text, calls)):  # the unknown names were the only fault
+        name, _, line, column, close = calls[0]
+        hint = f"; did you mean {close}?" if close else ""
+        return QueryUnsupported(_unsupported_message(f"{name} (line {line}, column {column})") + hint)
     expected = error.msg[:1].lower() + error.msg[1:]
     return QuerySyntaxError(
         f"SPARQL syntax error at line {error.lineno}, column {error.col}: {expected}, found {error.found}",
         line=error.lineno,
         column=error.col,
     )
+
+
+def _parses(text: str) -> bool:
+    try:
+        parseQuery(text)
+    except ParseException:
+        return False
+    return True
 
 
 def _is_service_query(text: str) -> bool:

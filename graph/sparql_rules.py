@@ -18,6 +18,8 @@ first broken rule's message, or None.
 
 from __future__ import annotations
 
+import re
+
 from pyparsing import ParseResults
 from rdflib import URIRef, Variable
 from rdflib.namespace import XSD
@@ -283,3 +285,60 @@ def _function_iri(iri, declared: dict[str, str]) -> str | None:
         if prefix in declared:
             return declared[prefix] + (iri["localname"] if "localname" in iri else "")
     return None
+
+
+#: Words SPARQL 1.1 (and Oxigraph's SPARQL 1.2 additions) allows before an opening parenthesis:
+#: its functions, aggregates and the keywords that open a bracketed part.
+SPARQL_CALLS = frozenset("""
+    STR LANG LANGMATCHES DATATYPE BOUND IRI URI BNODE RAND ABS CEIL FLOOR ROUND CONCAT STRLEN UCASE
+    LCASE ENCODE_FOR_URI CONTAINS STRSTARTS STRENDS STRBEFORE STRAFTER YEAR MONTH DAY HOURS MINUTES
+    SECONDS TIMEZONE TZ NOW UUID STRUUID MD5 SHA1 SHA256 SHA384 SHA512 COALESCE IF STRLANG STRDT
+    SAMETERM ISIRI ISURI ISBLANK ISLITERAL ISNUMERIC REGEX SUBSTR REPLACE EXISTS
+    COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT
+    LANGDIR STRLANGDIR HASLANG HASLANGDIR ISTRIPLE TRIPLE SUBJECT PREDICATE OBJECT
+    FILTER BIND VALUES IN BY ASC DESC SELECT DISTINCT HAVING A WHERE GROUP ORDER
+""".split())
+
+_CALL_TOKENS = re.compile(
+    r'''"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''  # long strings
+    r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*\''''  # strings
+    r'''|<[^<>"{}|^`\\\s]*>|#[^\n]*'''  # IRIs, comments
+    r'''|[?$]\w+|@[A-Za-z][\w-]*|[\w.-]*:[\w.-]*'''  # variables, language tags, prefixed names
+    r'''|(?P<name>[A-Za-z_]\w*)(?=\s*\()|\w+''',
+    re.DOTALL,
+)
+
+
+def unknown_calls(text: str) -> list[tuple[str, int, int, int, str | None]]:
+    """Words called as functions (``STRLENN(?x)``) that SPARQL does not know: each with its offset,
+    line and column (1-based), and the SPARQL function it is closest to. Words in strings,
+    comments and IRIs are not calls. Meant for a query that did not parse.
+
+    >>> unknown_calls('SELECT ?x WHERE {\\n  BIND(STRLENN("a") AS ?x) }')
+    [('STRLENN', 25, 2, 8, 'STRLEN')]
+    >>> unknown_calls('SELECT ?x WHERE { BIND(STRLEN("FOO(") AS ?x) } # BAR(')
+    []
+    """
+    import difflib
+
+    found = []
+    for match in _CALL_TOKENS.finditer(text):
+        name = match["name"]
+        if name and name.upper() not in SPARQL_CALLS:
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            close = difflib.get_close_matches(name.upper(), sorted(SPARQL_CALLS), n=1, cutoff=0.75)
+            found.append((name, match.start(), line, column, close[0] if close else None))
+    return found
+
+
+def with_calls_as_iris(text: str, calls) -> str:
+    """``text`` with each of ``calls`` (from :func:`unknown_calls`) written as an IRI call, which
+    is valid syntax whatever its arguments: if that parses, the unknown words were the only fault.
+
+    >>> with_calls_as_iris("ASK { FILTER(FOO(1, 2)) }", unknown_calls("ASK { FILTER(FOO(1, 2)) }"))
+    'ASK { FILTER(<urn:unknown:FOO>(1, 2)) }'
+    """
+    for name, start, *_ in reversed(calls):
+        text = text[:start] + f"<urn:unknown:{name}>" + text[start + len(name):]
+    return text

@@ -318,3 +318,15 @@ def test_a_query_posted_with_a_byte_order_mark_is_answered(client):
     by_get = client.get("/sparql", params={"query": body})
     assert by_body.status_code == by_form.status_code == by_get.status_code == 200
     assert lines(by_body) == lines(by_form) == lines(by_get) == lines(client.get("/sparql", params={"query": SELECT}))
+
+
+@pytest.mark.parametrize("query, says", [
+    ("SELECT ?x WHERE { BIND(<http://example.org/f>(1) AS ?x) }", "the function <http://example.org/f> is not supported here"),
+    ("SELECT ?x WHERE { BIND(xsd:frobnicate(1) AS ?x) }", "the function <http://www.w3.org/2001/XMLSchema#frobnicate> is not supported here"),
+    ('SELECT ?x WHERE { BIND(STRLENN("a") AS ?x) }', "the function STRLENN (line 1, column 24) is not supported here"),
+])
+def test_an_unknown_function_is_a_400_saying_it_is_not_supported(client, query, says):
+    """Before: 500 "query failed: The custom function ... is not supported", and for STRLENN a
+    syntax error pointing at the BIND before it."""
+    response = client.get("/sparql", params={"query": query})
+    assert response.status_code == 400 and response.text.startswith(says) and response.text.count("\n") == 1

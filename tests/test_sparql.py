@@ -755,3 +755,19 @@ def test_cli_a_query_file_saved_with_a_byte_order_mark_runs(capsys, tmp_path, mo
 def test_a_byte_order_mark_inside_a_string_is_kept(kb):
     result = kb.query('SELECT ?x WHERE { BIND("\ufeffa" AS ?x) }')
     assert str(result.rows[0][0]) == "\ufeffa"
+
+
+@pytest.mark.parametrize("text, says", [
+    ('SELECT ?x WHERE { BIND(STRLENN("a") AS ?x) }', "the function STRLENN (line 1, column 24) is not supported here: "),
+    ("SELECT ?x WHERE { BIND(<http://example.org/f>(?y) AS ?x) }", "the function <http://example.org/f> is not supported here: "),
+])
+def test_cli_an_unknown_function_is_one_line_exit_2(capsys, monkeypatch, kb, text, says):
+    monkeypatch.setattr(cli, "_load", lambda args, validate=True: kb)
+    code, out, err = run(capsys, "sparql", text)
+    assert code == 2 and out == "" and err.startswith(f"guidegraph: error: {says}") and err.count("\n") == 1
+    assert "did you mean STRLEN?" in err if "STRLENN" in text else "did you mean" not in err
+
+
+def test_a_syntax_error_beside_an_unknown_function_is_still_a_syntax_error(kb):
+    with pytest.raises(QuerySyntaxError, match="SPARQL syntax error at line 1"):
+        kb.query('SELECT ?x WHERE { BIND(FROB("a") AS ?x) ?s }')
