@@ -561,6 +561,45 @@ def parse_binding(text: str) -> tuple[str, Identifier]:
     return bare, term
 
 
+def parse_bindings(texts) -> dict[str, Identifier]:
+    """Several ``name=value`` texts (the CLI's ``--bind`` options) as bindings; a variable given
+    twice is refused rather than the last value silently winning.
+
+    >>> parse_bindings(["ref=3", "guideline=kb:x"])["ref"]
+    rdflib.term.Literal('3', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer'))
+    >>> parse_bindings(["ref=3", "?ref=4"])
+    Traceback (most recent call last):
+    ...
+    graph.errors.InputError: ref is bound twice (--bind ref=3, then ref=4): give each variable one value
+    """
+    bindings: dict[str, Identifier] = {}
+    given: dict[str, str] = {}
+    for text in texts:
+        name, term = parse_binding(text)
+        if name in bindings:
+            raise InputError(f"{name} is bound twice (--bind {given[name]}, then {text.lstrip('?$')}): "
+                             "give each variable one value")
+        bindings[name], given[name] = term, text.lstrip("?$")
+    return bindings
+
+
+def check_listing_request(query: str | None, saved: str | None, bindings) -> None:
+    """``--list`` lists the saved queries and runs none: a query, ``--saved`` or ``--bind`` beside
+    it would be ignored, so it is refused.
+
+    >>> check_listing_request(None, None, [])
+    >>> check_listing_request(None, "pitfalls", [])
+    Traceback (most recent call last):
+    ...
+    graph.errors.InputError: --list lists the saved queries and runs none: leave out --saved, or leave out --list to run it
+    """
+    given = [what for what, present in (("the query", query is not None), ("--saved", saved is not None),
+                                         ("--bind", bool(bindings))) if present]
+    if given:
+        raise InputError(f"--list lists the saved queries and runs none: leave out {' and '.join(given)}, "
+                         "or leave out --list to run it")
+
+
 def _is_iri(text: str) -> bool:
     return bool(text) and not re.search(r'[\s<>"{}|\\^`]', text)
 

@@ -771,3 +771,31 @@ def test_cli_an_unknown_function_is_one_line_exit_2(capsys, monkeypatch, kb, tex
 def test_a_syntax_error_beside_an_unknown_function_is_still_a_syntax_error(kb):
     with pytest.raises(QuerySyntaxError, match="SPARQL syntax error at line 1"):
         kb.query('SELECT ?x WHERE { BIND(FROB("a") AS ?x) ?s }')
+
+
+# ---------------------------------------------------------------- options that would be ignored
+
+
+@pytest.mark.parametrize("binds, says", [
+    (["ref=5", "ref=6"], "ref is bound twice (--bind ref=5, then ref=6): give each variable one value"),
+    (["ref=5", "?ref=5"], "ref is bound twice (--bind ref=5, then ref=5): give each variable one value"),
+])
+def test_cli_the_same_bind_twice_is_refused(capsys, monkeypatch, kb, binds, says):
+    """Before: the last value won silently."""
+    monkeypatch.setattr(cli, "_load", lambda args, validate=True: kb)
+    argv = ["sparql", "--saved", "statements-citing"] + [word for b in binds for word in ("--bind", b)]
+    code, out, err = run(capsys, *argv)
+    assert (code, out, err) == (2, "", f"guidegraph: error: {says}\n")
+
+
+@pytest.mark.parametrize("extra, says", [
+    (["ASK { ?s ?p ?o }"], "leave out the query,"),
+    (["--saved", "pitfalls"], "leave out --saved,"),
+    (["--bind", "ref=5"], "leave out --bind,"),
+    (["--saved", "statements-citing", "--bind", "ref=5"], "leave out --saved and --bind,"),
+])
+def test_cli_list_with_a_query_saved_or_bind_is_refused(capsys, extra, says):
+    """Before: --list printed the listing and ignored them."""
+    code, out, err = run(capsys, "sparql", "--list", *extra)
+    assert code == 2 and out == ""
+    assert err == f"guidegraph: error: --list lists the saved queries and runs none: {says} or leave out --list to run it\n"
