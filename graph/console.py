@@ -48,6 +48,23 @@ def time_limit_label(ms: int) -> str:
     return f"{ms / 1000:g} s" + (" (the default)" if ms == DEFAULT_TIMEOUT_MS else "")
 
 
+def intro(timeout_ms: int = DEFAULT_TIMEOUT_MS, max_rows: int = DEFAULT_MAX_ROWS) -> str:
+    """The line the console opens with: what a query may do, the prefixes it needs no PREFIX line
+    for (every one of ``graph.vocab.PREFIXES``) and the limits.
+
+    >>> intro().split(". ")[1]
+    'The prefixes gg:, kb:, cito:, schema:, dcterms:, skos:, prov:, rdf:, rdfs:, owl:, xsd:, sh: need no PREFIX line'
+    """
+    from .vocab import PREFIXES
+
+    prefixes = ", ".join(f"{prefix}:" for prefix in PREFIXES)
+    return (
+        f"Read-only SPARQL 1.1 over the whole knowledge graph. The prefixes {prefixes} need no PREFIX line. "
+        f"Limits: {timeout_ms} ms unless you choose more, {max_rows} rows; updates, SERVICE and FROM are "
+        "refused (a query reads this graph only, never the network or the disk)."
+    )
+
+
 #: What went wrong, by error class, in the words the console heads its message with.
 PROBLEMS = (
     (QuerySyntaxError, "syntax", "Not valid SPARQL"),
@@ -192,4 +209,4 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-__all__ = ["run_console", "read_bindings", "ConsoleOutcome", "Download", "DOWNLOADS", "PROBLEMS"]
+__all__ = ["run_console", "intro", "read_bindings", "ConsoleOutcome", "Download", "DOWNLOADS", "PROBLEMS"]
