@@ -72,6 +72,9 @@ _GRAPH_MEDIA = {
     "application/ld+json": "jsonld",
     "application/json": "jsonld",
     "application/n-triples": "nt",
+    "application/rdf+xml": "xml",
+    "application/xml": "xml",
+    "text/xml": "xml",
     "text/plain": "nt",
     "text/html": "html",
 }
@@ -308,7 +311,7 @@ def _service_description(endpoint: str) -> str:
     formats = " ,\n        ".join(
         f"<http://www.w3.org/ns/formats/{name}>"
         for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                     "Turtle", "JSON-LD", "N-Triples")
+                     "Turtle", "JSON-LD", "N-Triples", "RDF_XML")
     )
     return (
         "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n\n"

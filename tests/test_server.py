@@ -79,6 +79,7 @@ def test_select_results_in_the_format_the_client_accepts(client, accept, media, 
         ("text/turtle", "text/turtle", "turtle"),
         ("application/ld+json", "application/ld+json", "json-ld"),
         ("application/n-triples", "application/n-triples", "nt"),
+        ("application/rdf+xml", "application/rdf+xml", "xml"),
         ("*/*", "text/turtle", "turtle"),
         ("application/sparql-results+json, text/turtle;q=0.1", "text/turtle", "turtle"),
     ],
@@ -329,4 +330,13 @@ def test_an_unknown_function_is_a_400_saying_it_is_not_supported(client, query, 
     """Before: 500 "query failed: The custom function ... is not supported", and for STRLENN a
     syntax error pointing at the BIND before it."""
     response = client.get("/sparql", params={"query": query})
+    assert response.status_code == 400 and response.text.startswith(says) and response.text.count("\n") == 1
+
+
+@pytest.mark.parametrize("query, accept, says", [
+    ('SELECT ?x WHERE { BIND("a\u0001" AS ?x) }', "application/sparql-results+xml", "row 1, column ?x holds U+0001"),
+    ('CONSTRUCT { <urn:a> gg:text ?x } WHERE { BIND("a\u0001" AS ?x) }', "application/rdf+xml", "triple 1, object holds U+0001"),
+])
+def test_xml_that_xml_cannot_carry_is_a_400(client, query, accept, says):
+    response = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
     assert response.status_code == 400 and response.text.startswith(says) and response.text.count("\n") == 1

@@ -530,7 +530,7 @@ def test_a_format_that_does_not_fit_the_result_is_refused(kb, fmt):
             assert "write it as one of" in str(error)
             assert (fmt in ("ttl", "jsonld", "nt")) != result.is_graph
         else:
-            assert text and ((fmt in ("ttl", "jsonld", "nt", "table")) if result.is_graph else fmt != "ttl")
+            assert text and ((fmt in ("ttl", "jsonld", "nt", "xml", "table")) if result.is_graph else fmt != "ttl")
 
 
 # ---------------------------------------------------------------- the CLI end to end
@@ -799,3 +799,34 @@ def test_cli_list_with_a_query_saved_or_bind_is_refused(capsys, extra, says):
     code, out, err = run(capsys, "sparql", "--list", *extra)
     assert code == 2 and out == ""
     assert err == f"guidegraph: error: --list lists the saved queries and runs none: {says} or leave out --list to run it\n"
+
+
+# ---------------------------------------------------------------- XML
+
+
+def test_cli_a_graph_as_rdf_xml_is_the_same_graph_as_turtle(capsys, monkeypatch, kb):
+    monkeypatch.setattr(cli, "_load", lambda args, validate=True: kb)
+    query = "CONSTRUCT WHERE { ?s a gg:Pitfall ; gg:text ?t ; gg:sourceLine ?line }"
+    code, xml, err = run(capsys, "sparql", query, "--format", "xml")
+    assert code == 0 and err == "" and xml.startswith('<?xml version="1.0"')
+    code, turtle, _ = run(capsys, "sparql", query, "--format", "ttl")
+    from rdflib.compare import isomorphic
+
+    as_xml, as_turtle = Graph().parse(data=xml, format="xml"), Graph().parse(data=turtle, format="turtle")
+    assert len(as_xml) == 39 and isomorphic(as_xml, as_turtle)
+
+
+@pytest.mark.parametrize("query, says", [
+    ('SELECT ?a ?x WHERE { BIND(1 AS ?a) BIND("dose\u0007" AS ?x) }',
+     "row 1, column ?x holds U+0007, a character XML 1.0 cannot carry: ask for JSON, CSV or TSV instead"),
+    ('CONSTRUCT { <urn:a> gg:text ?x } WHERE { BIND("dose\u0001" AS ?x) }',
+     "triple 1, object holds U+0001, a character XML 1.0 cannot carry: ask for Turtle, N-Triples or JSON-LD instead"),
+    ("CONSTRUCT { <urn:a> <urn:x:1> 1 } WHERE { }",
+     "triple 1, predicate <urn:x:1> cannot be written in RDF/XML (its IRI does not end in an XML name)"),
+])
+def test_cli_xml_that_could_not_be_read_back_is_refused(capsys, monkeypatch, kb, query, says):
+    """Before: the control character was written into the XML, which no XML reader then opens."""
+    monkeypatch.setattr(cli, "_load", lambda args, validate=True: kb)
+    code, out, err = run(capsys, "sparql", query, "--format", "xml")
+    assert code == 2 and out == "" and err.startswith(f"guidegraph: error: {says}") and err.count("\n") == 1
+    assert run(capsys, "sparql", query, "--format", "json" if query.startswith("SELECT") else "nt")[0] == 0
