@@ -63,7 +63,10 @@ def test_get_post_body_and_post_form_give_the_same_answer(client):
         ("", "application/sparql-results+json", lambda t: "bindings" in t),
         ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml", lambda t: "<sparql" in t),
         ("application/sparql-results+xml;q=0, text/csv", "text/csv", lambda t: t.startswith("line")),
-        ("image/png", "application/sparql-results+json", lambda t: "bindings" in t),  # nothing fits: the default
+        ("text/*;q=0.9, application/*;q=0.5", "text/csv", lambda t: t.startswith("line")),
+        ("application/sparql-results+json;q=0, */*;q=0.1", "application/sparql-results+xml", lambda t: "<sparql" in t),
+        ("text/csv;q=0.2, text/plain;q=0.9, */*;q=0.1", "text/plain", lambda t: t.endswith("13 rows\n")),
+        ("TEXT/CSV", "text/csv", lambda t: t.startswith("line")),
     ],
 )
 def test_select_results_in_the_format_the_client_accepts(client, accept, media, check):
@@ -340,3 +343,84 @@ def test_an_unknown_function_is_a_400_saying_it_is_not_supported(client, query, 
 def test_xml_that_xml_cannot_carry_is_a_400(client, query, accept, says):
     response = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
     assert response.status_code == 400 and response.text.startswith(says) and response.text.count("\n") == 1
+
+
+# ---------------------------------------------------------------- content negotiation
+
+
+@pytest.mark.parametrize("query, accept, kind", [
+    (SELECT, "image/png", "rows"),
+    (SELECT, "application/sparql-results+json;q=0, text/*;q=0", "rows"),
+    (CONSTRUCT, "application/sparql-results+json", "a graph"),
+    ("ASK { ?s a gg:Pitfall }", "text/turtle", "a boolean"),
+])
+def test_nothing_acceptable_is_a_406_listing_what_is_available(client, query, accept, kind):
+    """Before: a SELECT asked for as image/png was answered as JSON, 200."""
+    response = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
+    assert response.status_code == 406 and response.text.count("\n") == 1
+    assert f"can carry {kind} here; available: " in response.text
+    available = response.text.split("available: ")[1].strip().split(", ")
+    assert ("text/turtle" in available) == (query == CONSTRUCT) and "text/html" in available
+
+
+@pytest.mark.parametrize("query, fmt, media", [
+    (SELECT, "json", "application/sparql-results+json"),
+    (SELECT, "xml", "application/sparql-results+xml"),
+    (SELECT, "csv", "text/csv"),
+    (SELECT, "tsv", "text/tab-separated-values"),
+    (SELECT, "text/csv", "text/csv"),
+    (SELECT, "application/sparql-results+xml", "application/sparql-results+xml"),
+    (CONSTRUCT, "turtle", "text/turtle"),
+    (CONSTRUCT, "n3", "text/turtle"),
+    (CONSTRUCT, "rdf+xml", "application/rdf+xml"),
+    (CONSTRUCT, "xml", "application/rdf+xml"),
+    (CONSTRUCT, "json-ld", "application/ld+json"),
+    (CONSTRUCT, "application/n-triples", "application/n-triples"),
+])
+def test_a_format_parameter_takes_names_and_media_types(client, query, fmt, media):
+    response = client.get("/sparql", params={"query": query, "format": fmt}, headers={"Accept": "image/png"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith(media)
+
+
+def test_an_unknown_format_parameter_leaves_it_to_accept(client):
+    """Before: 400 for format=bogus, whatever the Accept header said."""
+    response = client.get("/sparql", params={"query": SELECT, "format": "bogus"}, headers={"Accept": "text/csv"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    response = client.get("/sparql", params={"query": SELECT, "format": "bogus"}, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+
+
+def test_the_format_sparqlwrapper_sends_twice_is_read(client):
+    """SPARQLWrapper sends format=tsv&format=text/tab-separated-values (and output=, results=)."""
+    response = client.get(f"/sparql?query={SELECT}&format=tsv&format=text/tab-separated-values&output=tsv",
+                          headers={"Accept": "text/tab-separated-values"})
+    assert response.status_code == 200 and response.text.splitlines()[:2] == ["?line", "39"]
+
+
+@pytest.mark.parametrize("return_format, check", [
+    ("csv", lambda data: data.decode().splitlines()[0] == "line"),
+    ("tsv", lambda data: data.decode().splitlines()[0] == "?line"),
+    ("xml", lambda data: len(data.getElementsByTagName("result")) == 13),
+])
+def test_sparqlwrapper_gets_each_results_format(live, return_format, check):
+    from SPARQLWrapper import SPARQLWrapper
+
+    client = SPARQLWrapper(live)
+    client.setQuery(SELECT)
+    client.setReturnFormat(return_format)
+    assert check(client.query().convert())
+
+
+@pytest.mark.parametrize("return_format", ["turtle", "n3", "xml", "rdf+xml", "json-ld"])
+def test_sparqlwrapper_gets_a_graph_in_each_rdf_format(live, return_format):
+    from SPARQLWrapper import SPARQLWrapper
+
+    client = SPARQLWrapper(live)
+    client.setQuery(CONSTRUCT)
+    client.setReturnFormat(return_format)
+    response = client.query()
+    graph = response.convert()
+    if not isinstance(graph, Graph):
+        fmt = {"turtle": "turtle", "n3": "turtle", "json-ld": "json-ld"}[return_format]
+        graph = Graph().parse(data=graph, format=fmt)
+    assert len(graph) == 26
