@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, quote
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .errors import InputError, with_article
 from .sparql import (
@@ -151,7 +152,7 @@ def create_app(
         except InputError as error:  # a format that does not fit the result, a bad parameter
             return _error(400, str(error))
 
-    @app.get("/sparql")
+    @app.api_route("/sparql", methods=["GET", "HEAD"])
     async def sparql_get(request: Request) -> Response:
         params = request.query_params
         if "update" in params:
@@ -190,15 +191,48 @@ def create_app(
             return await run(request, (form.get("query") or [None])[0], fmt)
         return _error(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
 
-    @app.get("/queries")
+    @app.api_route("/queries", methods=["GET", "HEAD"])
     def queries() -> list[dict]:
         return [q.to_dict() for q in saved_queries()]
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
     def home() -> str:
         return _home_page(guardrails)
 
+    for path in ROUTES:
+        app.add_api_route(path, _options(path), methods=["OPTIONS"], include_in_schema=False)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def plain_http_error(request: Request, error: StarletteHTTPException) -> Response:
+        # Starlette's own answers (no such page, a method the page does not take) as one line of
+        # text like every other error here, not FastAPI's JSON.
+        path = request.url.path
+        if error.status_code == 404:
+            return _error(404, f"no such page: {path}; the SPARQL endpoint is /sparql, and / and /queries describe it")
+        if error.status_code == 405 and path in ROUTES:
+            allowed = ", ".join(ROUTES[path])
+            response = _error(405, f"{request.method} is not allowed on {path}; allowed: {allowed}")
+            response.headers["Allow"] = allowed
+            return response
+        return _error(error.status_code, str(error.detail))
+
     return app
+
+
+#: The endpoint's pages and the methods each answers (the Allow header of OPTIONS and 405).
+ROUTES = {
+    "/sparql": ("GET", "HEAD", "POST", "OPTIONS"),
+    "/queries": ("GET", "HEAD", "OPTIONS"),
+    "/": ("GET", "HEAD", "OPTIONS"),
+}
+
+
+def _options(path: str):
+    """The OPTIONS answer of one page: no body, the methods it takes in Allow."""
+    def options() -> Response:
+        return Response(status_code=204, headers={"Allow": ", ".join(ROUTES[path])})
+
+    return options
 
 
 def listening_socket(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> socket.socket:

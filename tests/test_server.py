@@ -424,3 +424,50 @@ def test_sparqlwrapper_gets_a_graph_in_each_rdf_format(live, return_format):
         fmt = {"turtle": "turtle", "n3": "turtle", "json-ld": "json-ld"}[return_format]
         graph = Graph().parse(data=graph, format=fmt)
     assert len(graph) == 26
+
+
+# ---------------------------------------------------------------- HTTP methods and pages
+
+
+@pytest.mark.parametrize("path", ["/sparql?query=ASK%20%7B%20%3Fs%20a%20gg%3APitfall%20%7D", "/", "/queries", "/sparql"])
+def test_head_answers_as_get_without_a_body(client, path):
+    """Before: 405 with a JSON body."""
+    head, get = client.head(path), client.get(path)
+    assert head.status_code == get.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == str(len(get.content))
+
+
+@pytest.mark.parametrize("path, allow", [
+    ("/sparql", "GET, HEAD, POST, OPTIONS"), ("/", "GET, HEAD, OPTIONS"), ("/queries", "GET, HEAD, OPTIONS"),
+])
+def test_options_says_what_each_page_allows(client, path, allow):
+    response = client.options(path)
+    assert response.status_code == 204 and response.headers["allow"] == allow and response.content == b""
+
+
+@pytest.mark.parametrize("method, path, allow", [
+    ("DELETE", "/sparql", "GET, HEAD, POST, OPTIONS"),
+    ("PUT", "/sparql", "GET, HEAD, POST, OPTIONS"),
+    ("POST", "/", "GET, HEAD, OPTIONS"),
+    ("DELETE", "/queries", "GET, HEAD, OPTIONS"),
+])
+def test_a_method_a_page_does_not_take_is_a_plain_405_with_allow(client, method, path, allow):
+    """Before: a JSON body, and /sparql's Allow header said GET though it takes POST."""
+    response = client.request(method, path)
+    assert response.status_code == 405 and response.headers["allow"] == allow
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.text == f"{method} is not allowed on {path}; allowed: {allow}\n"
+
+
+def test_no_such_page_is_a_plain_404(client):
+    response = client.get("/query")
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/plain")
+    assert response.text == "no such page: /query; the SPARQL endpoint is /sparql, and / and /queries describe it\n"
+
+
+def test_a_real_server_answers_head_without_a_body(live):
+    import httpx
+
+    response = httpx.head(live, params={"query": "ASK { ?s a gg:Pitfall }"}, timeout=10)
+    assert response.status_code == 200 and response.content == b"" and int(response.headers["content-length"]) > 0
