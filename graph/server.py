@@ -88,7 +88,7 @@ _FORMAT_NAMES = {
     "ttl": "ttl", "turtle": "ttl", "n3": "ttl", "jsonld": "jsonld", "json-ld": "jsonld",
     "nt": "nt", "ntriples": "nt", "n-triples": "nt", "rdf+xml": "xml", "rdf": "xml", "rdfxml": "xml",
 }
-_GRAPH_NAMES = {"json": "jsonld", "rdf": "xml", "rdf+xml": "xml", "rdfxml": "xml", "text": "nt"}
+_GRAPH_NAMES = {"json": "jsonld", "rdf": "xml", "rdf+xml": "xml", "rdfxml": "xml"}
 
 
 class NotAcceptable(Exception):
@@ -304,7 +304,7 @@ def format_parameter(values, *, is_graph: bool, form: str = "SELECT") -> str | N
         return None
     values = [values] if isinstance(values, str) else list(values)
     offered = _GRAPH_MEDIA if is_graph else _RESULTS_MEDIA
-    names = set(offered.values())
+    names = set(offered.values()) | set(GRAPH_FORMATS if is_graph else RESULTS_FORMATS)  # "table" too
     unfit = None
     for value in values:
         value = value.strip().lower()

@@ -471,3 +471,10 @@ def test_a_real_server_answers_head_without_a_body(live):
 
     response = httpx.head(live, params={"query": "ASK { ?s a gg:Pitfall }"}, timeout=10)
     assert response.status_code == 200 and response.content == b"" and int(response.headers["content-length"]) > 0
+
+
+@pytest.mark.parametrize("fmt", ["table", "text"])
+def test_a_graph_asked_for_as_a_table_is_a_table(client, fmt):
+    response = client.get("/sparql", params={"query": CONSTRUCT, "format": fmt})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    assert response.text.splitlines()[0].split() == ["subject", "|", "predicate", "|", "object"]
