@@ -222,10 +222,13 @@ PARSE_MIN_MS = 1000
 
 def check_query(text: str, *, max_chars: int = MAX_QUERY_CHARS, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> str:
     """Parse a query and apply the guards; return its form ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE").
+    A byte order mark at the start of the text is left out (see :func:`without_bom`).
 
     Raises
     ------
     QuerySyntaxError : not a SPARQL 1.1 query (the message gives line and column).
+    QueryRuleError : a query that breaks SPARQL's grouping or scope rules (:mod:`graph.sparql_rules`).
+    QueryUnsupported : a call of a function other than SPARQL's own and the XSD casts.
     QueryRefused : an update, SERVICE, FROM / FROM NAMED, or a text longer than ``max_chars``.
     QueryTimeout : a query so long that parsing it takes longer than ``timeout_ms``, or
         ``PARSE_MIN_MS`` where that is longer.
