@@ -241,16 +241,18 @@ def cmd_export_fhir(args) -> int:
 
 def cmd_sparql(args) -> int:
     from .files import output_path
-    from .sparql import parse_binding, resolve_query, saved_queries_listing
+    from .sparql import check_listing_request, parse_bindings, resolve_query, saved_queries_listing
     from .sparql_formats import format_result
 
+    if args.list:
+        check_listing_request(args.query, args.saved, args.bind)
     target = output_path(args.output, force=args.force)  # refuse before the work, not after
     if args.list:
         _emit(saved_queries_listing(args.format), target, args.force)
         return EXIT_OK
+    bindings = parse_bindings(args.bind)
     query = sys.stdin.read() if args.query == "-" else args.query
     text, saved = resolve_query(query, saved=args.saved)
-    bindings = dict(parse_binding(b) for b in args.bind)
     if saved is not None:
         bindings = saved.check_bindings(bindings)
     kb = _load(args, validate=False)

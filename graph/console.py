@@ -21,6 +21,7 @@ from .sparql import (
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
+    QueryUnsupported,
     SavedQuery,
     parse_term,
 )
@@ -47,14 +48,47 @@ def time_limit_label(ms: int) -> str:
     return f"{ms / 1000:g} s" + (" (the default)" if ms == DEFAULT_TIMEOUT_MS else "")
 
 
+def intro(timeout_ms: int = DEFAULT_TIMEOUT_MS, max_rows: int = DEFAULT_MAX_ROWS) -> str:
+    """The line the console opens with: what a query may do, the prefixes it needs no PREFIX line
+    for (every one of ``graph.vocab.PREFIXES``) and the limits.
+
+    >>> intro().split(". ")[1]
+    'The prefixes gg:, kb:, cito:, schema:, dcterms:, skos:, prov:, rdf:, rdfs:, owl:, xsd:, sh: need no PREFIX line'
+    """
+    from .vocab import PREFIXES
+
+    prefixes = ", ".join(f"{prefix}:" for prefix in PREFIXES)
+    return (
+        f"Read-only SPARQL 1.1 over the whole knowledge graph. The prefixes {prefixes} need no PREFIX line. "
+        f"Limits: {timeout_ms} ms unless you choose more, {max_rows} rows; updates, SERVICE and FROM are "
+        "refused (a query reads this graph only, never the network or the disk)."
+    )
+
+
 #: What went wrong, by error class, in the words the console heads its message with.
 PROBLEMS = (
     (QuerySyntaxError, "syntax", "Not valid SPARQL"),
     (QueryRefused, "refused", "Query refused"),
     (QueryTimeout, "timeout", "Query stopped: too slow"),
     (QueryTooLarge, "too large", "Query stopped: too much memory"),
+    (QueryUnsupported, "unsupported", "Unknown function"),
     (QueryFailed, "failed", "Query failed"),
 )
+
+
+def headed(heading: str, message: str) -> str:
+    """The console's message: its heading, then the error's words, without saying the heading
+    twice when the error already opens with it ("query failed: ...", "... is not supported here").
+
+    >>> headed("Query failed", "query failed: the engine stopped")
+    'Query failed: the engine stopped'
+    >>> headed("Query refused", "SERVICE is refused")
+    'Query refused: SERVICE is refused'
+    """
+    lead = heading.lower() + ":"
+    if message.lower().startswith(lead):
+        message = message[len(lead):].lstrip()
+    return f"{heading}: {message}"
 
 
 @dataclass(frozen=True)
@@ -69,8 +103,8 @@ class Download:
 class ConsoleOutcome:
     """What the console shows for one query.
 
-    ``problem`` is None on success, else "syntax", "refused", "timeout", "too large", "failed" or
-    "input" (a bad binding value), with ``message`` saying what to do.
+    ``problem`` is None on success, else "syntax", "refused", "timeout", "too large", "unsupported"
+    (a function the engine does not have), "failed" or "input" (a bad binding value), with ``message`` saying what to do.
     """
 
     message: str
@@ -139,7 +173,7 @@ def run_console(
     except QueryError as error:
         for cls, problem, heading in PROBLEMS:
             if isinstance(error, cls):
-                return ConsoleOutcome(f"{heading}: {error}", problem=problem)
+                return ConsoleOutcome(headed(heading, str(error)), problem=problem)
         return ConsoleOutcome(f"Query not run: {error}", problem="input")
     except InputError as error:
         return ConsoleOutcome(f"Query not run: {error}", problem="input")
@@ -175,4 +209,4 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-__all__ = ["run_console", "read_bindings", "ConsoleOutcome", "Download", "DOWNLOADS", "PROBLEMS"]
+__all__ = ["run_console", "intro", "read_bindings", "ConsoleOutcome", "Download", "DOWNLOADS", "PROBLEMS"]

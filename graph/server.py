@@ -26,8 +26,9 @@ from urllib.parse import parse_qs, quote
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .errors import InputError
+from .errors import InputError, with_article
 from .sparql import (
     DEFAULT_GUARDRAILS,
     Guardrails,
@@ -37,6 +38,7 @@ from .sparql import (
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
+    QueryUnsupported,
     run_query,
     saved_queries,
 )
@@ -53,29 +55,44 @@ MAX_CONCURRENT_QUERIES = min(8, (os.cpu_count() or 1) + 1)
 #: not the query's own time, so it does not count against timeout_ms.
 QUEUE_WAIT_MS = 10_000
 
-# Media types a client may ask for, and the format that answers each.
+# Media types a client may ask for, and the format that answers each; the first is the default,
+# and among equally wanted types (``text/*``) the earlier one is given.
 _RESULTS_MEDIA = {
     "application/sparql-results+json": "json",
-    "application/json": "json",
     "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/xml": "xml",
     "text/csv": "csv",
     "text/tab-separated-values": "tsv",
     "text/plain": "table",
     "text/html": "html",
+    "application/json": "json",
+    "application/xml": "xml",
+    "text/xml": "xml",
 }
 _GRAPH_MEDIA = {
     "text/turtle": "ttl",
-    "application/x-turtle": "ttl",
     "application/ld+json": "jsonld",
-    "application/json": "jsonld",
     "application/n-triples": "nt",
+    "application/rdf+xml": "xml",
     "text/plain": "nt",
     "text/html": "html",
+    "application/x-turtle": "ttl",
+    "application/json": "jsonld",
+    "application/xml": "xml",
+    "text/xml": "xml",
 }
 _DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")
-_FORMAT_ALIASES = {"text": "table", "turtle": "ttl", "json-ld": "jsonld", "ntriples": "nt"}
+# format= names: the endpoint's own and those SPARQLWrapper sends (it sends format=, output= and
+# results=, some twice: format=tsv&format=text/tab-separated-values).
+_FORMAT_NAMES = {
+    "json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "html": "html", "table": "table", "text": "table",
+    "ttl": "ttl", "turtle": "ttl", "n3": "ttl", "jsonld": "jsonld", "json-ld": "jsonld",
+    "nt": "nt", "ntriples": "nt", "n-triples": "nt", "rdf+xml": "xml", "rdf": "xml", "rdfxml": "xml",
+}
+_GRAPH_NAMES = {"json": "jsonld", "rdf": "xml", "rdf+xml": "xml", "rdfxml": "xml"}
+
+
+class NotAcceptable(Exception):
+    """None of the media types a request accepts can carry the result (406)."""
 
 
 class _Busy(Exception):
@@ -98,7 +115,7 @@ def create_app(
     app = FastAPI(title="guidegraph SPARQL endpoint", docs_url=None, redoc_url=None, openapi_url=None)
     slots = threading.BoundedSemaphore(max_concurrent)
 
-    def answer(text: str, accept: str, fmt: str | None) -> Response:
+    def answer(text: str, accept: str, fmt: list[str] | None) -> Response:
         if not slots.acquire(timeout=QUEUE_WAIT_MS / 1000):
             raise _Busy()
         try:
@@ -115,14 +132,16 @@ def create_app(
             slots.release()
         return _respond(result, _negotiate(result, accept, fmt))
 
-    async def run(request: Request, text: str | None, fmt: str | None) -> Response:
+    async def run(request: Request, text: str | None, fmt: list[str] | None) -> Response:
         if text is None:
             return _error(400, "no query: give query=... (GET or form POST) or an application/sparql-query body")
         try:
             return await run_in_threadpool(answer, text, request.headers.get("accept", "*/*"), fmt)
         except _Busy:
             return _error(503, "the endpoint is busy with other queries; try again")
-        except QuerySyntaxError as error:
+        except NotAcceptable as error:
+            return _error(406, str(error))
+        except (QuerySyntaxError, QueryUnsupported) as error:  # the query's own fault: 400
             return _error(400, str(error))
         except QueryRefused as error:
             return _error(413 if error.reason == "size" else 403, str(error))
@@ -133,7 +152,7 @@ def create_app(
         except InputError as error:  # a format that does not fit the result, a bad parameter
             return _error(400, str(error))
 
-    @app.get("/sparql")
+    @app.api_route("/sparql", methods=["GET", "HEAD"])
     async def sparql_get(request: Request) -> Response:
         params = request.query_params
         if "update" in params:
@@ -144,7 +163,7 @@ def create_app(
             return Response(_service_description(str(request.url_for("sparql_get"))), media_type="text/turtle")
         if len(params.getlist("query")) > 1:
             return _error(400, "give one query parameter, not several")
-        return await run(request, params["query"], params.get("format"))
+        return await run(request, params["query"], params.getlist("format"))
 
     @app.post("/sparql")
     async def sparql_post(request: Request) -> Response:
@@ -159,7 +178,7 @@ def create_app(
         if media == "application/sparql-query":
             if _dataset_params(params):
                 return _dataset_refused()
-            return await run(request, _decode(body), params.get("format"))
+            return await run(request, _decode(body), params.getlist("format"))
         if media == "application/x-www-form-urlencoded":
             form = parse_qs(_decode(body), keep_blank_values=True)
             if "update" in form:
@@ -168,19 +187,52 @@ def create_app(
                 return _dataset_refused()
             if len(form.get("query", [])) > 1:
                 return _error(400, "give one query parameter, not several")
-            fmt = (form.get("format") or [params.get("format")])[0]
+            fmt = form.get("format") or params.getlist("format")
             return await run(request, (form.get("query") or [None])[0], fmt)
         return _error(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
 
-    @app.get("/queries")
+    @app.api_route("/queries", methods=["GET", "HEAD"])
     def queries() -> list[dict]:
         return [q.to_dict() for q in saved_queries()]
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
     def home() -> str:
         return _home_page(guardrails)
 
+    for path in ROUTES:
+        app.add_api_route(path, _options(path), methods=["OPTIONS"], include_in_schema=False)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def plain_http_error(request: Request, error: StarletteHTTPException) -> Response:
+        # Starlette's own answers (no such page, a method the page does not take) as one line of
+        # text like every other error here, not FastAPI's JSON.
+        path = request.url.path
+        if error.status_code == 404:
+            return _error(404, f"no such page: {path}; the SPARQL endpoint is /sparql, and / and /queries describe it")
+        if error.status_code == 405 and path in ROUTES:
+            allowed = ", ".join(ROUTES[path])
+            response = _error(405, f"{request.method} is not allowed on {path}; allowed: {allowed}")
+            response.headers["Allow"] = allowed
+            return response
+        return _error(error.status_code, str(error.detail))
+
     return app
+
+
+#: The endpoint's pages and the methods each answers (the Allow header of OPTIONS and 405).
+ROUTES = {
+    "/sparql": ("GET", "HEAD", "POST", "OPTIONS"),
+    "/queries": ("GET", "HEAD", "OPTIONS"),
+    "/": ("GET", "HEAD", "OPTIONS"),
+}
+
+
+def _options(path: str):
+    """The OPTIONS answer of one page: no body, the methods it takes in Allow."""
+    def options() -> Response:
+        return Response(status_code=204, headers={"Allow": ", ".join(ROUTES[path])})
+
+    return options
 
 
 def listening_socket(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> socket.socket:
@@ -218,41 +270,116 @@ def serve(
 # ---------------------------------------------------------------- protocol details
 
 
-def _negotiate(result: QueryResult, accept: str, fmt: str | None) -> str:
-    """The format to answer in: an explicit ``format`` parameter, else the best Accept match, else
-    the default (results JSON, or Turtle for a graph)."""
-    if fmt:
-        fmt = _FORMAT_ALIASES.get(fmt, fmt)
-        if result.is_graph and fmt == "json":
-            fmt = "jsonld"
-        if fmt != "html":
-            check_format(result, fmt)
-        return fmt
+def _negotiate(result: QueryResult, accept: str, fmt) -> str:
+    """The format to answer in: a ``format`` parameter that names one for this result, else the
+    best match of the Accept header; :class:`NotAcceptable` when nothing acceptable can be made."""
+    chosen = format_parameter(fmt, is_graph=result.is_graph, form=result.form)
+    if chosen:
+        if chosen != "html":
+            check_format(result, chosen)
+        return chosen
     offered = _GRAPH_MEDIA if result.is_graph else _RESULTS_MEDIA
-    for media in _accepted(accept):
-        if media in offered:
-            return offered[media]
-        if media in ("*/*", "application/*", "text/*"):
-            break
-    return "ttl" if result.is_graph else "json"
+    media = best_media(accept, list(offered))
+    if media is None:
+        kind = "a graph" if result.is_graph else ("a boolean" if result.form == "ASK" else "rows")
+        raise NotAcceptable(f"no type the request accepts (Accept: {' '.join(accept.split())[:200]}) can carry {kind} "
+                            f"here; available: {', '.join(offered)}")
+    return offered[media]
 
 
-def _accepted(accept: str) -> list[str]:
-    """Media types of an Accept header, the most wanted first (q=0 means not wanted)."""
-    ranked = []
-    for position, part in enumerate(accept.split(",")):
+def format_parameter(values, *, is_graph: bool, form: str = "SELECT") -> str | None:
+    """The format a ``format=`` parameter names for this kind of result: a name (``json``,
+    ``turtle``, ``rdf+xml``, ...) or a media type; the first of several that names one. None when
+    none is known (the Accept header decides then); a known format that does not fit the result
+    (``format=ttl`` for rows) is refused.
+
+    >>> format_parameter(["tsv", "text/tab-separated-values"], is_graph=False)
+    'tsv'
+    >>> format_parameter("json", is_graph=True), format_parameter("rdf+xml", is_graph=True)
+    ('jsonld', 'xml')
+    >>> format_parameter("application/sparql-results+xml", is_graph=False), format_parameter("bogus", is_graph=False)
+    ('xml', None)
+    """
+    if values is None:
+        return None
+    values = [values] if isinstance(values, str) else list(values)
+    offered = _GRAPH_MEDIA if is_graph else _RESULTS_MEDIA
+    names = set(offered.values()) | set(GRAPH_FORMATS if is_graph else RESULTS_FORMATS)  # "table" too
+    unfit = None
+    for value in values:
+        value = value.strip().lower()
+        if "/" in value:
+            media = value.split(";")[0].strip()
+            if media in offered:
+                return offered[media]
+            if media in _RESULTS_MEDIA or media in _GRAPH_MEDIA:
+                unfit = unfit or media
+            continue
+        name = (_GRAPH_NAMES.get(value) if is_graph else None) or _FORMAT_NAMES.get(value)
+        if name in names:
+            return name
+        if name is not None:
+            unfit = unfit or value
+    if unfit is not None:
+        kind = "a graph" if is_graph else ("a boolean" if form == "ASK" else "rows")
+        allowed = ", ".join(dict.fromkeys(offered.values()))
+        raise InputError(f"{with_article(form)} query gives {kind}; write it as one of: {allowed} (not {unfit})")
+    return None
+
+
+def best_media(accept: str, offered: list[str]) -> str | None:
+    """The offered media type an Accept header wants most (RFC 9110, 12.5.1): each type takes the
+    quality of the most specific range that matches it (``text/csv`` before ``text/*`` before
+    ``*/*``), q=0 excludes it; the highest quality wins, then the more specific match, then the
+    range named first, then the order of ``offered``. None when the header accepts none of them;
+    an empty header accepts anything.
+
+    >>> offered = ["application/sparql-results+json", "text/csv", "text/plain"]
+    >>> best_media("text/*;q=0.8, application/*;q=0.5", offered)
+    'text/csv'
+    >>> best_media("application/sparql-results+json;q=0, */*", offered)
+    'text/csv'
+    >>> best_media("text/csv;q=0.2, text/plain;q=0.9", offered)
+    'text/plain'
+    >>> best_media("image/png", offered) is None
+    True
+    """
+    ranges = _accept_ranges(accept) or [("*", "*", 1.0, 0)]
+    best, best_key = None, None
+    for order, media in enumerate(offered):
+        kind, _, sub = media.partition("/")
+        matches = [(2 if (t, s) == (kind, sub) else 1 if (t, s) == (kind, "*") else 0, q, position)
+                   for t, s, q, position in ranges if (t, s) in ((kind, sub), (kind, "*"), ("*", "*"))]
+        if not matches:
+            continue
+        specificity = max(m[0] for m in matches)
+        quality, position = max((q, -p) for sp, q, p in matches if sp == specificity)
+        if quality <= 0:
+            continue
+        key = (quality, specificity, position, -order)
+        if best_key is None or key > best_key:
+            best, best_key = media, key
+    return best
+
+
+def _accept_ranges(accept: str) -> list[tuple[str, str, float, int]]:
+    """The media ranges of an Accept header: type, subtype, quality, position."""
+    ranges = []
+    for position, part in enumerate((accept or "").split(",")):
         media, *options = [piece.strip() for piece in part.split(";")]
+        kind, slash, sub = media.lower().partition("/")
+        if not slash or not kind or not sub:
+            continue
         quality = 1.0
         for option in options:
             name, _, value = option.partition("=")
-            if name.strip() == "q":
+            if name.strip().lower() == "q":
                 try:
-                    quality = float(value)
+                    quality = min(max(float(value), 0.0), 1.0)
                 except ValueError:
                     quality = 0.0
-        if media and quality > 0:
-            ranked.append((-quality, position, media.lower()))
-    return [media for _, _, media in sorted(ranked)]
+        ranges.append((kind, sub, quality, position))
+    return ranges
 
 
 def _respond(result: QueryResult, fmt: str) -> Response:
@@ -307,7 +434,7 @@ def _service_description(endpoint: str) -> str:
     formats = " ,\n        ".join(
         f"<http://www.w3.org/ns/formats/{name}>"
         for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                     "Turtle", "JSON-LD", "N-Triples")
+                     "Turtle", "JSON-LD", "N-Triples", "RDF_XML")
     )
     return (
         "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n\n"

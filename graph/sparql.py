@@ -51,6 +51,7 @@ from rdflib.util import from_n3
 from .errors import InputError, with_article
 from .isolation import ChildFailed, Stopped, can_isolate, run_isolated
 from .library import ONTOLOGY_DIR
+from .sparql_rules import rule_violation, unknown_calls, unsupported_function, with_calls_as_iris
 from .store import is_oxigraph, is_remote, ox_graph_name
 from .vocab import PREFIXES
 
@@ -121,6 +122,15 @@ class QueryRefused(QueryError):
         self.reason = reason
 
 
+class QueryRuleError(QuerySyntaxError):
+    """A query that breaks one of SPARQL 1.1's grouping or scope rules (:mod:`graph.sparql_rules`):
+    the message names the rule and the variable."""
+
+
+class QueryUnsupported(QueryError):
+    """A query that calls a function this graph's engines do not have."""
+
+
 class QueryTimeout(QueryError):
     """A query stopped at its time limit."""
 
@@ -188,6 +198,22 @@ class QueryResult:
 # ---------------------------------------------------------------- checking
 
 
+BOM = "\ufeff"
+
+
+def without_bom(text: str) -> str:
+    """The query text without the byte order mark an editor on Windows puts at the start of a
+    UTF-8 file (``q.rq`` saved by Notepad, a body POSTed from such a file): it is no part of the
+    query, and SPARQL's grammar has no place for it.
+
+    >>> without_bom("\ufeffASK { ?s ?p ?o }")
+    'ASK { ?s ?p ?o }'
+    >>> without_bom("ASK { ?s ?p '\ufeff' }")
+    "ASK { ?s ?p '\ufeff' }"
+    """
+    return text[1:] if text.startswith(BOM) else text
+
+
 #: Parsing has a limit of its own, never below this: a short query time limit is meant for the
 #: evaluation, and a parse that takes milliseconds must not be stopped because a busy machine kept
 #: its worker waiting (a query of 5,000 triple patterns takes 1.8 s to parse, and is stopped).
@@ -196,10 +222,13 @@ PARSE_MIN_MS = 1000
 
 def check_query(text: str, *, max_chars: int = MAX_QUERY_CHARS, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> str:
     """Parse a query and apply the guards; return its form ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE").
+    A byte order mark at the start of the text is left out (see :func:`without_bom`).
 
     Raises
     ------
     QuerySyntaxError : not a SPARQL 1.1 query (the message gives line and column).
+    QueryRuleError : a query that breaks SPARQL's grouping or scope rules (:mod:`graph.sparql_rules`).
+    QueryUnsupported : a call of a function other than SPARQL's own and the XSD casts.
     QueryRefused : an update, SERVICE, FROM / FROM NAMED, or a text longer than ``max_chars``.
     QueryTimeout : a query so long that parsing it takes longer than ``timeout_ms``, or
         ``PARSE_MIN_MS`` where that is longer.
@@ -219,6 +248,8 @@ def check_query(text: str, *, max_chars: int = MAX_QUERY_CHARS, timeout_ms: int 
     ...
     graph.sparql.QuerySyntaxError: SPARQL syntax error at line 1, column 18: expected SelectQuery, found '?'
     """
+    if isinstance(text, str):
+        text = without_bom(text)
     if not isinstance(text, str) or not text.strip():
         raise QuerySyntaxError("empty query: give a SELECT, ASK, CONSTRUCT or DESCRIBE query")
     if len(text) > max_chars:
@@ -314,7 +345,18 @@ def _parsed_form(text: str, *, depth: int | None = None) -> str:
         )
     if _contains_service(tree):
         raise QueryRefused("SERVICE is refused: a query never leaves this knowledge graph", reason="service")
+    broken = rule_violation(tree)
+    if broken:
+        raise QueryRuleError(broken)
+    function = unsupported_function(tree, PREFIXES)
+    if function:
+        raise QueryUnsupported(_unsupported_message(function))
     return FORMS[query.name]
+
+
+def _unsupported_message(function: str) -> str:
+    return (f"the function {function} is not supported here: use SPARQL 1.1's built-in functions "
+            "(STRLEN, CONTAINS, ...) or an XSD cast such as xsd:integer(?x)")
 
 
 def _not_a_query(text: str, error: ParseException) -> QueryError:
@@ -327,12 +369,25 @@ def _not_a_query(text: str, error: ParseException) -> QueryError:
         return QueryRefused("SPARQL UPDATE is refused: the knowledge graph is read-only", reason="update")
     if _is_service_query(text):
         return QueryRefused("SERVICE is refused: a query never leaves this knowledge graph", reason="service")
+    calls = unknown_calls(text)
+    if calls and _parses(with_calls_as_iris(text, calls)):  # the unknown names were the only fault
+        name, _, line, column, close = calls[0]
+        hint = f"; did you mean {close}?" if close else ""
+        return QueryUnsupported(_unsupported_message(f"{name} (line {line}, column {column})") + hint)
     expected = error.msg[:1].lower() + error.msg[1:]
     return QuerySyntaxError(
         f"SPARQL syntax error at line {error.lineno}, column {error.col}: {expected}, found {error.found}",
         line=error.lineno,
         column=error.col,
     )
+
+
+def _parses(text: str) -> bool:
+    try:
+        parseQuery(text)
+    except ParseException:
+        return False
+    return True
 
 
 def _is_service_query(text: str) -> bool:
@@ -509,6 +564,45 @@ def parse_binding(text: str) -> tuple[str, Identifier]:
     return bare, term
 
 
+def parse_bindings(texts) -> dict[str, Identifier]:
+    """Several ``name=value`` texts (the CLI's ``--bind`` options) as bindings; a variable given
+    twice is refused rather than the last value silently winning.
+
+    >>> parse_bindings(["ref=3", "guideline=kb:x"])["ref"]
+    rdflib.term.Literal('3', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer'))
+    >>> parse_bindings(["ref=3", "?ref=4"])
+    Traceback (most recent call last):
+    ...
+    graph.errors.InputError: ref is bound twice (--bind ref=3, then ref=4): give each variable one value
+    """
+    bindings: dict[str, Identifier] = {}
+    given: dict[str, str] = {}
+    for text in texts:
+        name, term = parse_binding(text)
+        if name in bindings:
+            raise InputError(f"{name} is bound twice (--bind {given[name]}, then {text.lstrip('?$')}): "
+                             "give each variable one value")
+        bindings[name], given[name] = term, text.lstrip("?$")
+    return bindings
+
+
+def check_listing_request(query: str | None, saved: str | None, bindings) -> None:
+    """``--list`` lists the saved queries and runs none: a query, ``--saved`` or ``--bind`` beside
+    it would be ignored, so it is refused.
+
+    >>> check_listing_request(None, None, [])
+    >>> check_listing_request(None, "pitfalls", [])
+    Traceback (most recent call last):
+    ...
+    graph.errors.InputError: --list lists the saved queries and runs none: leave out --saved, or leave out --list to run it
+    """
+    given = [what for what, present in (("the query", query is not None), ("--saved", saved is not None),
+                                         ("--bind", bool(bindings))) if present]
+    if given:
+        raise InputError(f"--list lists the saved queries and runs none: leave out {' and '.join(given)}, "
+                         "or leave out --list to run it")
+
+
 def _is_iri(text: str) -> bool:
     return bool(text) and not re.search(r'[\s<>"{}|\\^`]', text)
 
@@ -560,6 +654,8 @@ def run_query(
     limits = Guardrails(
         timeout_ms=timeout_ms, max_rows=max_rows, max_memory_mb=max_memory_mb, max_query_chars=max_query_chars
     )
+    if isinstance(text, str):
+        text = without_bom(text)  # the engine and the kept answers see the query as checked
     form = check_query(text, max_chars=limits.max_query_chars, timeout_ms=timeout_ms)
     terms = check_bindings(bindings)
     if _VOLATILE.search(text):
@@ -664,6 +760,9 @@ def _evaluate_oxigraph(graph, text, bindings, *, form, max_rows, deadline) -> Qu
             name = unprojected[1]
             message = f"cannot bind ?{name}: a bound variable must be in the SELECT clause (add ?{name})"
             raise InputError(message) from None
+        unknown = re.search(r"custom function (\S+) is not supported", str(error))
+        if unknown:  # an XSD cast Oxigraph does not have (the others are refused before the engine)
+            raise QueryUnsupported(_unsupported_message(unknown[1])) from None
         raise QueryFailed(f"query failed: {' '.join(str(error).split())}") from None
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult(form, boolean=bool(answer), max_rows=max_rows)

@@ -9,6 +9,7 @@ format whose escaping Python's ``json`` module gets right.
 from __future__ import annotations
 
 import json
+import re
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -28,6 +29,7 @@ GRAPH_FORMATS = {
     "ttl": "text/turtle",
     "jsonld": "application/ld+json",
     "nt": "application/n-triples",
+    "xml": "application/rdf+xml",
     "table": "text/plain",
 }
 FORMATS = ("table", "json", "csv", "tsv", "xml", "ttl", "jsonld", "nt")
@@ -38,7 +40,8 @@ _OX_RESULTS = {
     "csv": ox.QueryResultsFormat.CSV,
     "tsv": ox.QueryResultsFormat.TSV,
 }
-_OX_GRAPH = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "nt": ox.RdfFormat.N_TRIPLES}
+_OX_GRAPH = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "nt": ox.RdfFormat.N_TRIPLES,
+             "xml": ox.RdfFormat.RDF_XML}
 _PREFIX_STRINGS = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
 
@@ -74,13 +77,57 @@ def format_result(result: QueryResult, fmt: str | None = None) -> str:
     """
     fmt = fmt or default_format(result)
     check_format(result, fmt)
+    if fmt == "xml":
+        problem = xml_problem(result)
+        if problem:
+            raise InputError(problem)
     if fmt == "table":
         return format_table(result)
     if result.is_graph:
         triples = [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in result.triples]
-        prefixes = _used_prefixes(result.triples) if fmt == "ttl" else None
+        prefixes = _used_prefixes(result.triples) if fmt in ("ttl", "xml") else None
         return ox.serialize(triples, format=_OX_GRAPH[fmt], prefixes=prefixes).decode("utf-8")
     return _ox_results(result).serialize(format=_OX_RESULTS[fmt]).decode("utf-8")
+
+
+# XML 1.0's characters (https://www.w3.org/TR/xml/#charsets): no control character but tab,
+# line feed and carriage return, no surrogate, no U+FFFE or U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# An RDF/XML property element is named by the end of the predicate's IRI, which must be an XML name.
+_XML_NAME_END = re.compile(r"[^\W\d][\w.-]*$")
+
+
+def xml_problem(result: QueryResult) -> str | None:
+    """Why ``result`` cannot be written as XML (SPARQL results XML, or RDF/XML for a graph), in
+    one line naming the row and column (or the triple and its part); None when it can.
+
+    XML 1.0 cannot carry most control characters, even escaped, so a value holding one would
+    make a file no XML reader opens; and RDF/XML names each predicate by an XML name.
+
+    >>> from rdflib import Literal
+    >>> xml_problem(QueryResult("SELECT", ("x", "y"), ((Literal("a"), Literal("b\x01")),)))
+    'row 1, column ?y holds U+0001, a character XML 1.0 cannot carry: ask for JSON, CSV or TSV instead'
+    >>> xml_problem(QueryResult("SELECT", ("x",), ((Literal("a\tb"),),))) is None
+    True
+    """
+    if result.is_graph:
+        for number, triple in enumerate(result.triples, 1):
+            for part, term in zip(("subject", "predicate", "object"), triple):
+                bad = _NOT_XML.search(str(term))
+                if bad:
+                    return (f"triple {number}, {part} holds U+{ord(bad[0]):04X}, a character XML 1.0 cannot carry: "
+                            "ask for Turtle, N-Triples or JSON-LD instead")
+            if not _XML_NAME_END.search(str(triple[1])):
+                return (f"triple {number}, predicate <{triple[1]}> cannot be written in RDF/XML (its IRI does "
+                        "not end in an XML name): ask for Turtle, N-Triples or JSON-LD instead")
+        return None
+    for number, row in enumerate(result.rows, 1):
+        for variable, term in zip(result.variables, row):
+            bad = _NOT_XML.search(str(term)) if term is not None else None
+            if bad:
+                return (f"row {number}, column ?{variable} holds U+{ord(bad[0]):04X}, a character XML 1.0 cannot "
+                        "carry: ask for JSON, CSV or TSV instead")
+    return None
 
 
 def _used_prefixes(triples) -> dict[str, str]:

@@ -410,3 +410,23 @@ def test_a_store_built_without_validation_is_validated_once_by_the_conflicts_pag
     at = run_page(conflicts_page)
     assert at.success[-1].value == "The library conforms: no findings."
     assert KnowledgeBase.load(store=store, validate=False).report.conforms
+
+
+def test_the_console_names_every_prefix_it_declares():
+    """Before: the caption was a copy that named 7 of the 12 prefixes (no prov:, rdf:, owl:, xsd:, sh:)."""
+    from graph import console
+    from graph.vocab import PREFIXES
+
+    at = run_page(sparql_page)
+    caption = at.caption[0].value
+    assert caption == console.intro()
+    assert all(f"{prefix}:" in caption for prefix in PREFIXES) and "need no PREFIX line" in caption
+
+
+def test_the_console_says_an_unknown_function_once():
+    at = run_page(sparql_page)
+    at.text_area(key="sparql_text").input("SELECT ?x WHERE { BIND(<http://example.org/f>(1) AS ?x) }")
+    at.button[0].click().run()
+    message = at.error[0].value
+    assert message.startswith("Unknown function: the function \\<http://example.org/f\\> is not supported here")
+    assert "failed" not in message.lower()

@@ -68,3 +68,27 @@ def test_a_graph_query_downloads_as_rdf(kb):
 def test_a_cut_result_says_so(kb):
     outcome = run_console(kb, "SELECT ?s WHERE { ?s a gg:Statement }", max_rows=5)
     assert outcome.truncated and len(outcome.rows) == 5 and "cut at the row cap of 5" in outcome.message
+
+
+@pytest.mark.parametrize("text, says", [
+    ("SELECT ?x WHERE { BIND(<http://example.org/f>(1) AS ?x) }",
+     "Unknown function: the function <http://example.org/f> is not supported here"),
+    ('SELECT ?x WHERE { BIND(STRLENN("a") AS ?x) }',
+     "Unknown function: the function STRLENN (line 1, column 24) is not supported here"),
+])
+def test_an_unknown_function_is_said_once(kb, text, says):
+    """Before: "Query failed: query failed: The custom function <...> is not supported"."""
+    outcome = run_console(kb, text)
+    assert outcome.problem == "unsupported" and outcome.message.startswith(says)
+    assert outcome.message.lower().count("query failed") == 0 and outcome.message.count("not supported") == 1
+
+
+def test_an_engine_failure_says_query_failed_once(kb, monkeypatch):
+    from graph.sparql import QueryFailed
+
+    def fail(*args, **kwargs):
+        raise QueryFailed("query failed: the engine stopped")
+
+    monkeypatch.setattr(kb, "query", fail)
+    outcome = run_console(kb, "ASK { ?s ?p ?o }")
+    assert (outcome.problem, outcome.message) == ("failed", "Query failed: the engine stopped")

@@ -340,3 +340,12 @@ def test_a_binding_iri_is_an_iri_not_a_string(kb):
     # The saved query says what it takes instead of answering nothing.
     with pytest.raises(InputError, match=r"guideline takes an IRI"):
         answer(kb, "statements-citing", "line", ref=2, guideline=str(KB[A]))
+
+
+@pytest.mark.parametrize("name", ["mmf", "Mmf", "MMF", "MYCOPHENOLATE MOFETIL", "cellcept"])
+def test_statements_mentioning_a_drug_in_any_case(kb, rdflib_kb, name):
+    """Before: "mmf" and "Mmf" found no rows, though "MMF" found ten."""
+    expected = answer(kb, "statements-mentioning", "guideline", "line", "name", drug="MMF")
+    assert len(expected) == 10 and {n for *_, n in expected} == {"mycophenolate mofetil"}
+    for store in (kb, rdflib_kb):
+        assert answer(store, "statements-mentioning", "guideline", "line", "name", drug=name) == expected

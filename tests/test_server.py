@@ -63,7 +63,10 @@ def test_get_post_body_and_post_form_give_the_same_answer(client):
         ("", "application/sparql-results+json", lambda t: "bindings" in t),
         ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml", lambda t: "<sparql" in t),
         ("application/sparql-results+xml;q=0, text/csv", "text/csv", lambda t: t.startswith("line")),
-        ("image/png", "application/sparql-results+json", lambda t: "bindings" in t),  # nothing fits: the default
+        ("text/*;q=0.9, application/*;q=0.5", "text/csv", lambda t: t.startswith("line")),
+        ("application/sparql-results+json;q=0, */*;q=0.1", "application/sparql-results+xml", lambda t: "<sparql" in t),
+        ("text/csv;q=0.2, text/plain;q=0.9, */*;q=0.1", "text/plain", lambda t: t.endswith("13 rows\n")),
+        ("TEXT/CSV", "text/csv", lambda t: t.startswith("line")),
     ],
 )
 def test_select_results_in_the_format_the_client_accepts(client, accept, media, check):
@@ -79,6 +82,7 @@ def test_select_results_in_the_format_the_client_accepts(client, accept, media, 
         ("text/turtle", "text/turtle", "turtle"),
         ("application/ld+json", "application/ld+json", "json-ld"),
         ("application/n-triples", "application/n-triples", "nt"),
+        ("application/rdf+xml", "application/rdf+xml", "xml"),
         ("*/*", "text/turtle", "turtle"),
         ("application/sparql-results+json, text/turtle;q=0.1", "text/turtle", "turtle"),
     ],
@@ -308,3 +312,169 @@ def test_port_0_serves_on_a_free_port_and_announces_it(monkeypatch, capsys, kb):
     (port,) = bound
     assert port != 0
     assert f"read-only SPARQL endpoint at http://127.0.0.1:{port}/sparql" in capsys.readouterr().err
+
+
+def test_a_query_posted_with_a_byte_order_mark_is_answered(client):
+    """Before: 400, a syntax error at line 1, column 1."""
+    body = "\ufeff" + SELECT
+    by_body = client.post("/sparql", content=body.encode("utf-8"), headers={"Content-Type": "application/sparql-query"})
+    by_form = client.post("/sparql", data={"query": body})
+    by_get = client.get("/sparql", params={"query": body})
+    assert by_body.status_code == by_form.status_code == by_get.status_code == 200
+    assert lines(by_body) == lines(by_form) == lines(by_get) == lines(client.get("/sparql", params={"query": SELECT}))
+
+
+@pytest.mark.parametrize("query, says", [
+    ("SELECT ?x WHERE { BIND(<http://example.org/f>(1) AS ?x) }", "the function <http://example.org/f> is not supported here"),
+    ("SELECT ?x WHERE { BIND(xsd:frobnicate(1) AS ?x) }", "the function <http://www.w3.org/2001/XMLSchema#frobnicate> is not supported here"),
+    ('SELECT ?x WHERE { BIND(STRLENN("a") AS ?x) }', "the function STRLENN (line 1, column 24) is not supported here"),
+])
+def test_an_unknown_function_is_a_400_saying_it_is_not_supported(client, query, says):
+    """Before: 500 "query failed: The custom function ... is not supported", and for STRLENN a
+    syntax error pointing at the BIND before it."""
+    response = client.get("/sparql", params={"query": query})
+    assert response.status_code == 400 and response.text.startswith(says) and response.text.count("\n") == 1
+
+
+@pytest.mark.parametrize("query, accept, says", [
+    ('SELECT ?x WHERE { BIND("a\u0001" AS ?x) }', "application/sparql-results+xml", "row 1, column ?x holds U+0001"),
+    ('CONSTRUCT { <urn:a> gg:text ?x } WHERE { BIND("a\u0001" AS ?x) }', "application/rdf+xml", "triple 1, object holds U+0001"),
+])
+def test_xml_that_xml_cannot_carry_is_a_400(client, query, accept, says):
+    response = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
+    assert response.status_code == 400 and response.text.startswith(says) and response.text.count("\n") == 1
+
+
+# ---------------------------------------------------------------- content negotiation
+
+
+@pytest.mark.parametrize("query, accept, kind", [
+    (SELECT, "image/png", "rows"),
+    (SELECT, "application/sparql-results+json;q=0, text/*;q=0", "rows"),
+    (CONSTRUCT, "application/sparql-results+json", "a graph"),
+    ("ASK { ?s a gg:Pitfall }", "text/turtle", "a boolean"),
+])
+def test_nothing_acceptable_is_a_406_listing_what_is_available(client, query, accept, kind):
+    """Before: a SELECT asked for as image/png was answered as JSON, 200."""
+    response = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
+    assert response.status_code == 406 and response.text.count("\n") == 1
+    assert f"can carry {kind} here; available: " in response.text
+    available = response.text.split("available: ")[1].strip().split(", ")
+    assert ("text/turtle" in available) == (query == CONSTRUCT) and "text/html" in available
+
+
+@pytest.mark.parametrize("query, fmt, media", [
+    (SELECT, "json", "application/sparql-results+json"),
+    (SELECT, "xml", "application/sparql-results+xml"),
+    (SELECT, "csv", "text/csv"),
+    (SELECT, "tsv", "text/tab-separated-values"),
+    (SELECT, "text/csv", "text/csv"),
+    (SELECT, "application/sparql-results+xml", "application/sparql-results+xml"),
+    (CONSTRUCT, "turtle", "text/turtle"),
+    (CONSTRUCT, "n3", "text/turtle"),
+    (CONSTRUCT, "rdf+xml", "application/rdf+xml"),
+    (CONSTRUCT, "xml", "application/rdf+xml"),
+    (CONSTRUCT, "json-ld", "application/ld+json"),
+    (CONSTRUCT, "application/n-triples", "application/n-triples"),
+])
+def test_a_format_parameter_takes_names_and_media_types(client, query, fmt, media):
+    response = client.get("/sparql", params={"query": query, "format": fmt}, headers={"Accept": "image/png"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith(media)
+
+
+def test_an_unknown_format_parameter_leaves_it_to_accept(client):
+    """Before: 400 for format=bogus, whatever the Accept header said."""
+    response = client.get("/sparql", params={"query": SELECT, "format": "bogus"}, headers={"Accept": "text/csv"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    response = client.get("/sparql", params={"query": SELECT, "format": "bogus"}, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+
+
+def test_the_format_sparqlwrapper_sends_twice_is_read(client):
+    """SPARQLWrapper sends format=tsv&format=text/tab-separated-values (and output=, results=)."""
+    response = client.get(f"/sparql?query={SELECT}&format=tsv&format=text/tab-separated-values&output=tsv",
+                          headers={"Accept": "text/tab-separated-values"})
+    assert response.status_code == 200 and response.text.splitlines()[:2] == ["?line", "39"]
+
+
+@pytest.mark.parametrize("return_format, check", [
+    ("csv", lambda data: data.decode().splitlines()[0] == "line"),
+    ("tsv", lambda data: data.decode().splitlines()[0] == "?line"),
+    ("xml", lambda data: len(data.getElementsByTagName("result")) == 13),
+])
+def test_sparqlwrapper_gets_each_results_format(live, return_format, check):
+    from SPARQLWrapper import SPARQLWrapper
+
+    client = SPARQLWrapper(live)
+    client.setQuery(SELECT)
+    client.setReturnFormat(return_format)
+    assert check(client.query().convert())
+
+
+@pytest.mark.parametrize("return_format", ["turtle", "n3", "xml", "rdf+xml", "json-ld"])
+def test_sparqlwrapper_gets_a_graph_in_each_rdf_format(live, return_format):
+    from SPARQLWrapper import SPARQLWrapper
+
+    client = SPARQLWrapper(live)
+    client.setQuery(CONSTRUCT)
+    client.setReturnFormat(return_format)
+    response = client.query()
+    graph = response.convert()
+    if not isinstance(graph, Graph):
+        fmt = {"turtle": "turtle", "n3": "turtle", "json-ld": "json-ld"}[return_format]
+        graph = Graph().parse(data=graph, format=fmt)
+    assert len(graph) == 26
+
+
+# ---------------------------------------------------------------- HTTP methods and pages
+
+
+@pytest.mark.parametrize("path", ["/sparql?query=ASK%20%7B%20%3Fs%20a%20gg%3APitfall%20%7D", "/", "/queries", "/sparql"])
+def test_head_answers_as_get_without_a_body(client, path):
+    """Before: 405 with a JSON body."""
+    head, get = client.head(path), client.get(path)
+    assert head.status_code == get.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == str(len(get.content))
+
+
+@pytest.mark.parametrize("path, allow", [
+    ("/sparql", "GET, HEAD, POST, OPTIONS"), ("/", "GET, HEAD, OPTIONS"), ("/queries", "GET, HEAD, OPTIONS"),
+])
+def test_options_says_what_each_page_allows(client, path, allow):
+    response = client.options(path)
+    assert response.status_code == 204 and response.headers["allow"] == allow and response.content == b""
+
+
+@pytest.mark.parametrize("method, path, allow", [
+    ("DELETE", "/sparql", "GET, HEAD, POST, OPTIONS"),
+    ("PUT", "/sparql", "GET, HEAD, POST, OPTIONS"),
+    ("POST", "/", "GET, HEAD, OPTIONS"),
+    ("DELETE", "/queries", "GET, HEAD, OPTIONS"),
+])
+def test_a_method_a_page_does_not_take_is_a_plain_405_with_allow(client, method, path, allow):
+    """Before: a JSON body, and /sparql's Allow header said GET though it takes POST."""
+    response = client.request(method, path)
+    assert response.status_code == 405 and response.headers["allow"] == allow
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.text == f"{method} is not allowed on {path}; allowed: {allow}\n"
+
+
+def test_no_such_page_is_a_plain_404(client):
+    response = client.get("/query")
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/plain")
+    assert response.text == "no such page: /query; the SPARQL endpoint is /sparql, and / and /queries describe it\n"
+
+
+def test_a_real_server_answers_head_without_a_body(live):
+    import httpx
+
+    response = httpx.head(live, params={"query": "ASK { ?s a gg:Pitfall }"}, timeout=10)
+    assert response.status_code == 200 and response.content == b"" and int(response.headers["content-length"]) > 0
+
+
+@pytest.mark.parametrize("fmt", ["table", "text"])
+def test_a_graph_asked_for_as_a_table_is_a_table(client, fmt):
+    response = client.get("/sparql", params={"query": CONSTRUCT, "format": fmt})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    assert response.text.splitlines()[0].split() == ["subject", "|", "predicate", "|", "object"]

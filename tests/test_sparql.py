@@ -530,7 +530,7 @@ def test_a_format_that_does_not_fit_the_result_is_refused(kb, fmt):
             assert "write it as one of" in str(error)
             assert (fmt in ("ttl", "jsonld", "nt")) != result.is_graph
         else:
-            assert text and ((fmt in ("ttl", "jsonld", "nt", "table")) if result.is_graph else fmt != "ttl")
+            assert text and ((fmt in ("ttl", "jsonld", "nt", "xml", "table")) if result.is_graph else fmt != "ttl")
 
 
 # ---------------------------------------------------------------- the CLI end to end
@@ -738,3 +738,95 @@ def test_a_query_too_long_to_parse_in_time_is_stopped(kb):
     with pytest.raises(QueryTimeout, match=f"too long to parse: parsing passed its limit of {PARSE_MIN_MS:,} ms"):
         kb.query(text, timeout_ms=SHORT_MS)
     assert kb.query("ASK { ?s a gg:Pitfall }").boolean is True
+
+
+# ---------------------------------------------------------------- a byte order mark
+
+
+def test_cli_a_query_file_saved_with_a_byte_order_mark_runs(capsys, tmp_path, monkeypatch, kb):
+    """Before: a .rq file saved by a Windows editor was a syntax error at line 1, column 1."""
+    monkeypatch.setattr(cli, "_load", lambda args, validate=True: kb)
+    query = tmp_path / "q.rq"
+    query.write_bytes(b"\xef\xbb\xbfSELECT ?line WHERE { ?s a gg:Pitfall ; gg:sourceLine ?line } ORDER BY ?line LIMIT 2")
+    code, out, err = run(capsys, "sparql", str(query), "--format", "csv")
+    assert (code, err) == (0, "") and out.splitlines() == ["line", "39", "40"]
+
+
+def test_a_byte_order_mark_inside_a_string_is_kept(kb):
+    result = kb.query('SELECT ?x WHERE { BIND("\ufeffa" AS ?x) }')
+    assert str(result.rows[0][0]) == "\ufeffa"
+
+
+@pytest.mark.parametrize("text, says", [
+    ('SELECT ?x WHERE { BIND(STRLENN("a") AS ?x) }', "the function STRLENN (line 1, column 24) is not supported here: "),
+    ("SELECT ?x WHERE { BIND(<http://example.org/f>(?y) AS ?x) }", "the function <http://example.org/f> is not supported here: "),
+])
+def test_cli_an_unknown_function_is_one_line_exit_2(capsys, monkeypatch, kb, text, says):
+    monkeypatch.setattr(cli, "_load", lambda args, validate=True: kb)
+    code, out, err = run(capsys, "sparql", text)
+    assert code == 2 and out == "" and err.startswith(f"guidegraph: error: {says}") and err.count("\n") == 1
+    assert "did you mean STRLEN?" in err if "STRLENN" in text else "did you mean" not in err
+
+
+def test_a_syntax_error_beside_an_unknown_function_is_still_a_syntax_error(kb):
+    with pytest.raises(QuerySyntaxError, match="SPARQL syntax error at line 1"):
+        kb.query('SELECT ?x WHERE { BIND(FROB("a") AS ?x) ?s }')
+
+
+# ---------------------------------------------------------------- options that would be ignored
+
+
+@pytest.mark.parametrize("binds, says", [
+    (["ref=5", "ref=6"], "ref is bound twice (--bind ref=5, then ref=6): give each variable one value"),
+    (["ref=5", "?ref=5"], "ref is bound twice (--bind ref=5, then ref=5): give each variable one value"),
+])
+def test_cli_the_same_bind_twice_is_refused(capsys, monkeypatch, kb, binds, says):
+    """Before: the last value won silently."""
+    monkeypatch.setattr(cli, "_load", lambda args, validate=True: kb)
+    argv = ["sparql", "--saved", "statements-citing"] + [word for b in binds for word in ("--bind", b)]
+    code, out, err = run(capsys, *argv)
+    assert (code, out, err) == (2, "", f"guidegraph: error: {says}\n")
+
+
+@pytest.mark.parametrize("extra, says", [
+    (["ASK { ?s ?p ?o }"], "leave out the query,"),
+    (["--saved", "pitfalls"], "leave out --saved,"),
+    (["--bind", "ref=5"], "leave out --bind,"),
+    (["--saved", "statements-citing", "--bind", "ref=5"], "leave out --saved and --bind,"),
+])
+def test_cli_list_with_a_query_saved_or_bind_is_refused(capsys, extra, says):
+    """Before: --list printed the listing and ignored them."""
+    code, out, err = run(capsys, "sparql", "--list", *extra)
+    assert code == 2 and out == ""
+    assert err == f"guidegraph: error: --list lists the saved queries and runs none: {says} or leave out --list to run it\n"
+
+
+# ---------------------------------------------------------------- XML
+
+
+def test_cli_a_graph_as_rdf_xml_is_the_same_graph_as_turtle(capsys, monkeypatch, kb):
+    monkeypatch.setattr(cli, "_load", lambda args, validate=True: kb)
+    query = "CONSTRUCT WHERE { ?s a gg:Pitfall ; gg:text ?t ; gg:sourceLine ?line }"
+    code, xml, err = run(capsys, "sparql", query, "--format", "xml")
+    assert code == 0 and err == "" and xml.startswith('<?xml version="1.0"')
+    code, turtle, _ = run(capsys, "sparql", query, "--format", "ttl")
+    from rdflib.compare import isomorphic
+
+    as_xml, as_turtle = Graph().parse(data=xml, format="xml"), Graph().parse(data=turtle, format="turtle")
+    assert len(as_xml) == 39 and isomorphic(as_xml, as_turtle)
+
+
+@pytest.mark.parametrize("query, says", [
+    ('SELECT ?a ?x WHERE { BIND(1 AS ?a) BIND("dose\u0007" AS ?x) }',
+     "row 1, column ?x holds U+0007, a character XML 1.0 cannot carry: ask for JSON, CSV or TSV instead"),
+    ('CONSTRUCT { <urn:a> gg:text ?x } WHERE { BIND("dose\u0001" AS ?x) }',
+     "triple 1, object holds U+0001, a character XML 1.0 cannot carry: ask for Turtle, N-Triples or JSON-LD instead"),
+    ("CONSTRUCT { <urn:a> <urn:x:1> 1 } WHERE { }",
+     "triple 1, predicate <urn:x:1> cannot be written in RDF/XML (its IRI does not end in an XML name)"),
+])
+def test_cli_xml_that_could_not_be_read_back_is_refused(capsys, monkeypatch, kb, query, says):
+    """Before: the control character was written into the XML, which no XML reader then opens."""
+    monkeypatch.setattr(cli, "_load", lambda args, validate=True: kb)
+    code, out, err = run(capsys, "sparql", query, "--format", "xml")
+    assert code == 2 and out == "" and err.startswith(f"guidegraph: error: {says}") and err.count("\n") == 1
+    assert run(capsys, "sparql", query, "--format", "json" if query.startswith("SELECT") else "nt")[0] == 0

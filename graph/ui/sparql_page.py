@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import console
-from ..sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, saved_queries
+from ..sparql import saved_queries
 from ..views import md_escape
 from .common import current_kb, header
 
@@ -35,11 +35,7 @@ def render() -> None:
     kb = current_kb()
     saved = _saved()
     st.title("SPARQL console")
-    st.caption(
-        f"Read-only SPARQL 1.1 over the whole knowledge graph. The prefixes gg:, kb:, cito:, dcterms:, rdfs:, skos:, "
-        f"schema: need no PREFIX line. Limits: {DEFAULT_TIMEOUT_MS} ms unless you choose more, {DEFAULT_MAX_ROWS} rows; updates, "
-        "SERVICE and FROM are refused (a query reads this graph only, never the network or the disk)."
-    )
+    st.caption(console.intro())
 
     asked = st.query_params.get("saved")
     if asked in saved and st.session_state.get("sparql_synced") != asked:
