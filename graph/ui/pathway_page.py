@@ -202,7 +202,8 @@ def _results(kb, result: dict, facts: dict, names: dict) -> None:
         _items(result["other"], **context)
     with tabs[5]:
         st.caption("Decision nodes only (the Options tab lists what each makes applicable). Bold red: this "
-                   "patient's path; grey: not reached or not taken. Export draws the full trees with their statements.")
+                   "patient's path; dashed: not decided yet, a fact it needs is not known (the open questions); grey: "
+                   "not reached or not taken. Export draws the full trees with their statements.")
         path = patient_path(kb, facts)
         drawn, left_out = shown_pathways(result["pathways"])
         if left_out:
