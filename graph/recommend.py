@@ -22,7 +22,7 @@ from .catalogue import catalogue_of, facts_graph
 from .pathway import Pathway, Traversal, load_pathways, traverse
 from .patient import PatientForm, check_facts, patient_form
 from .schedule import monitoring_schedule
-from .views import INCOMPLETE_NOTE, dose_label
+from .views import INCOMPLETE_NOTE, dose_label, number_text
 from .store import select_rows
 from .vocab import KINDS
 
@@ -642,11 +642,16 @@ def _as_input(value) -> str:
 
 
 def _show(value) -> str:
+    """A value as the report prints it: a number exactly as the result holds it (already rounded
+    where it was computed), so the report, the JSON and the app show the same dose.
+
+    >>> _show(32.75), _show(327.5), _show(1234.5), _show(60.0), _show(True)
+    ('32.75', '327.5', '1234.5', '60', 'yes')
+    """
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        text = f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
-        return text
+        return number_text(value)
     return str(value)
 
 

@@ -225,6 +225,19 @@ def test_the_text_report_quotes_the_source_and_names_a_pitfalls_dose_as_the_one_
     assert "dose: prednisone 60 mg/d (source: \u201cprednisone at 60 mg daily\u201d)" in text
 
 
+def test_the_text_report_prints_the_patients_dose_the_json_gives(kb):
+    # 65.5 kg: prednisone 0.5-1 mg/kg/day (line 19) is 32.75-65.5 mg/d, hydroxychloroquine 5 mg/kg
+    # (line 42) 327.5 mg/d; the report once printed 32.8 and 328.
+    facts = {**SLE_FLARE, "weight_kg": 65.5, "first_line_response": "not_started", "on_hydroxychloroquine": False}
+    result = kb.recommend(facts)
+    mine = {(i["line"], d["drug"]): d["for_patient"] for i in result.items() for d in i["doses"] if d["for_patient"]}
+    assert mine[(19, "prednisone")] == {"low": 32.75, "high": 65.5, "unit": "mg/d"}
+    assert mine[(42, "hydroxychloroquine")] == {"low": 327.5, "high": 327.5, "unit": "mg/d"}
+    text = result.to_text()
+    assert "for this patient: 32.75-65.5 mg/d" in text and "for this patient: 327.5 mg/d" in text
+    assert "32.8" not in text and "328" not in text
+
+
 def test_the_rdflib_store_gives_the_same_result(kb):
     from graph import KnowledgeBase
 
