@@ -20,7 +20,7 @@ from typing import Mapping
 from .dosing import patient_dose, target_equivalents
 from .catalogue import catalogue_of, facts_graph
 from .pathway import Pathway, Traversal, load_pathways, traverse
-from .patient import PatientForm, check_facts, patient_form
+from .patient import PatientForm, check_facts, patient_form, unit_words
 from .schedule import monitoring_schedule
 from .views import INCOMPLETE_NOTE, dose_label, number_text
 from .store import select_rows
@@ -562,7 +562,7 @@ def render_text(result: Result) -> str:
     for n, question in enumerate(result.questions, start=1):
         options = question.get("options") or []
         if question["type"] in ("number", "integer"):
-            unit = f" {question['unit']}" if question.get("unit") else ""
+            unit = f" {unit_words(question['unit'])}" if question.get("unit") else ""
             choices = f"{question['type']} from {_show(question['min'])} to {_show(question['max'])}{unit}"
         else:
             choices = " / ".join(_as_input(o) for o in options)

@@ -14,7 +14,7 @@ from typing import Iterable, Mapping
 from urllib.parse import quote
 
 from .explore import NODE_STYLES
-from .patient import FactSpec, PatientForm
+from .patient import UNIT_WORDS, FactSpec, PatientForm
 from .reader import ReaderLine
 from .vocab import KINDS, LINES_OF_THERAPY
 
@@ -207,8 +207,6 @@ def fact_question(spec: FactSpec) -> str:
     return f"{spec.question} ({words})"
 
 
-#: UCUM codes of fact units as a form says them (a clinician reads "a" as an article, not years).
-UNIT_WORDS = {"a": "years", "mo": "months", "wk": "weeks", "d": "days", "h": "hours"}
 
 
 def fact_choice_text(spec: FactSpec, value) -> str:

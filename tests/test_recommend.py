@@ -139,6 +139,14 @@ def test_number_questions_carry_their_range_and_unit(kb):
     assert questions["years_on_treatment"]["unit"] == "a"
 
 
+def test_the_text_report_says_a_number_questions_unit_in_words(kb):
+    # The JSON keeps the UCUM code ("a", "mo"); the report a clinician reads says years and months.
+    text = kb.recommend({**AIH_FLARE, "first_line_response": "inadequate"}).to_text()
+    assert "(years_on_treatment: number from 0 to 80 years)" in text
+    assert "(months_normal_labs: number from 0 to 600 months)" in text
+    assert " 80 a)" not in text and " 600 mo)" not in text
+
+
 def test_weight_is_asked_last_when_a_per_kg_dose_needs_it(kb):
     result = kb.recommend({**AIH_FLARE, "tacrolimus_side_effects": "intolerable"})
     assert result.questions[-1]["key"] == "weight_kg"
