@@ -629,7 +629,13 @@ def _range(low, high) -> str:
 
 
 def _span(entry: dict) -> str:
-    return f"{_range(entry.get('from'), entry.get('to'))} {entry.get('unit', '')}".strip()
+    """When a checkpoint falls, as the app's schedule says it: a recurring one is "every ...".
+
+    >>> _span({"from": 2, "to": 2, "unit": "wk", "recurring": True}), _span({"from": 3, "to": 4, "unit": "wk"})
+    ('every 2 wk', '3-4 wk')
+    """
+    every = "every " if entry.get("recurring") else ""
+    return f"{every}{_range(entry.get('from'), entry.get('to'))} {entry.get('unit', '')}".strip()
 
 
 def _as_input(value) -> str:

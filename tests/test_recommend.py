@@ -198,6 +198,14 @@ def test_the_schedule_lists_checkpoints_of_the_patients_statements(kb):
     assert set(schedule[0]) >= {"from", "to", "unit", "what", "statement"}
 
 
+def test_the_text_schedule_says_a_recurring_checkpoint_recurs(kb):
+    # Line 16, "Monitor liver enzymes every 2 weeks initially": a check every 2 weeks, not once at week 2.
+    text = kb.recommend({**AIH_FLARE, "first_line_response": "not_started"}).to_text()
+    schedule = text.split("Schedule (from the restart of therapy)")[1].split("\n\n")[0]
+    assert "  every 2 wk: Monitor liver enzymes every 2 weeks initially" in schedule
+    assert "  2 wk: Measure disease-specific markers" in schedule  # line 22, "within 2 weeks": once
+
+
 def test_conflicts_touching_the_result_are_shown_and_others_not(kb):
     result = kb.recommend({**SLE_FLARE, "tacrolimus_side_effects": "tolerable"})
     (conflict,) = result.conflicts
