@@ -379,12 +379,15 @@ INCOMPLETE_NOTE = "what follows is missing, and may hold more options for this p
 
 
 def dose_label(kind: str | None) -> str:
-    """What a statement's dose is called: a pitfall's is the dose it warns about, not one to give.
+    """What a statement's dose is called. A pitfall's is the dose the pitfall names, in neutral
+    words: some pitfalls warn about their dose ("less than 30 mg daily"), others give the dose to
+    use instead ("If restarting tacrolimus, use lower doses (2-3 mg/day)"), and the quote beside
+    it says which.
 
     >>> dose_label("pitfall"), dose_label("recommendation")
-    ('dose it warns about', 'dose')
+    ('dose in this pitfall', 'dose')
     """
-    return "dose it warns about" if kind == "pitfall" else "dose"
+    return "dose in this pitfall" if kind == "pitfall" else "dose"
 
 
 def item_markdown(item: Mapping, *, weight_kg=None) -> str:
@@ -403,7 +406,7 @@ def item_markdown(item: Mapping, *, weight_kg=None) -> str:
     ...     "targets": [], "doses": [{"drug": "glucocorticoid", "low": 30, "high": 30, "unit": "mg/d", "comparator": "<"}]}))
     **Line 39:** “Starting with less than 30 mg daily”
     <BLANKLINE>
-    - Dose it warns about: glucocorticoid: source \\< 30 mg/d
+    - Dose in this pitfall: glucocorticoid: source \\< 30 mg/d
     """
     lines = [quoted_line(item), ""]
     if item.get("drugs"):

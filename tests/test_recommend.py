@@ -236,7 +236,7 @@ def test_the_text_report_quotes_the_source_and_names_a_pitfalls_dose_as_the_one_
     assert "- \u201cStart high-dose prednisone at 60 mg daily as monotherapy" in text
     assert "\n          - Start high-dose" not in text
     # pitfall line 39: "Starting with insufficient corticosteroid doses (less than 30 mg daily) ..."
-    assert "dose it warns about: glucocorticoid < 30 mg/d (source: \u201cless than 30 mg daily\u201d)" in text
+    assert "dose in this pitfall: glucocorticoid < 30 mg/d (source: \u201cless than 30 mg daily\u201d)" in text
     assert "    dose: glucocorticoid" not in text
     assert "dose: prednisone 60 mg/d (source: \u201cprednisone at 60 mg daily\u201d)" in text
 
@@ -252,6 +252,16 @@ def test_the_text_report_prints_the_patients_dose_the_json_gives(kb):
     text = result.to_text()
     assert "for this patient: 32.75-65.5 mg/d" in text and "for this patient: 327.5 mg/d" in text
     assert "32.8" not in text and "328" not in text
+
+
+def test_a_pitfall_that_gives_the_dose_to_use_is_not_said_to_warn_about_it(kb):
+    # Lupus line 52, a pitfall: "If restarting tacrolimus, use lower doses (2-3 mg/day) ...". The
+    # report once labelled 2-3 mg/d "dose it warns about", the opposite of what the source says.
+    facts = {**SLE_FLARE, "tacrolimus_side_effects": "tolerable"}
+    text = kb.recommend(facts).to_text()
+    assert "use lower doses (2-3 mg/day)" in text
+    assert "dose in this pitfall: tacrolimus 2-3 mg/d (source: \u201c2-3 mg/day\u201d)" in text
+    assert "warns about" not in text
 
 
 def test_the_rdflib_store_gives_the_same_result(kb):
