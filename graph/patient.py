@@ -370,11 +370,15 @@ def parse_patient(text: str, *, source: str = "patient") -> dict:
 
     >>> parse_patient('{"condition": "autoimmune_hepatitis"}')
     {'condition': 'autoimmune_hepatitis'}
+    >>> parse_patient('\ufeff{"flare": true}')     # a UTF-8 byte order mark (Notepad) is not JSON: skipped
+    {'flare': True}
     >>> parse_patient('[1, 2]')
     Traceback (most recent call last):
     ...
     graph.errors.InputError: patient: patient facts must be an object of fact keys and values, not an array
     """
+    # A byte order mark opens UTF-8 files that Windows editors save; it is not part of the JSON.
+    text = text.removeprefix("\ufeff")
     if not text.strip():
         raise InputError("empty input: expected a JSON object of patient facts", where=source)
     if len(text) > MAX_PATIENT_BYTES:

@@ -408,3 +408,15 @@ def test_cli_invalid_input_exits_2_with_one_line(capsys, monkeypatch, text, name
 def test_cli_missing_patient_file_exits_2(capsys, tmp_path):
     code, out, err = run(capsys, "recommend", str(tmp_path / "nope.json"))
     assert code == 2 and "no such file" in err and out == ""
+
+
+def test_cli_reads_a_patient_file_saved_with_a_byte_order_mark(capsys, tmp_path):
+    # Windows Notepad saves UTF-8 with a byte order mark; the file was refused as "not JSON".
+    plain, marked = tmp_path / "plain.json", tmp_path / "marked.json"
+    facts = json.dumps({**LN_FLARE, "weight_kg": 70})
+    plain.write_text(facts, encoding="utf-8")
+    marked.write_bytes(b"\xef\xbb\xbf" + facts.encode("utf-8"))
+    code, expected, _ = run(capsys, "recommend", str(plain), "--format", "json")
+    assert code == 0
+    code, out, err = run(capsys, "recommend", str(marked), "--format", "json")
+    assert code == 0 and err == "" and out == expected
