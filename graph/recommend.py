@@ -27,6 +27,8 @@ from .store import select_rows
 from .vocab import KINDS
 
 SAFETY_LINE = "Options from the listed sources, for a clinician to check — not orders."
+#: Pathways the text report names, with the facts that ruled each out, when none applies.
+RULED_OUT_SHOWN = 5
 
 # Result lists by statement kind; rationale, evidence and timeline statements go to "other".
 LISTS = {"recommendation": "recommendations", "pitfall": "pitfalls", "monitoring": "monitoring", "assessment": "assessments"}
@@ -336,6 +338,7 @@ class Result:
     schedule: list[dict] = field(default_factory=list)
     pathways: list[str] = field(default_factory=list)
     incomplete: list[dict] = field(default_factory=list)
+    ruled_out: list[dict] = field(default_factory=list)
 
     def items(self) -> list[dict]:
         """Every item of every list, in list order."""
@@ -354,6 +357,7 @@ class Result:
             "schedule": [dict(s) for s in self.schedule],
             "pathways": list(self.pathways),
             "incomplete": [dict(g) for g in self.incomplete],
+            "ruled_out": [dict(r) for r in self.ruled_out],
         }
 
     def to_text(self) -> str:
@@ -388,7 +392,8 @@ def recommend(kb, facts: Mapping) -> Result:
     patient = check_facts(facts, form)
     # Only the pathways whose entry can hold are walked (graph.catalogue), and only the statements
     # their reached nodes recommend are read.
-    traversals = [t for t in (traverse(p, patient, form) for p in catalogue_of(kb).candidates(patient)) if t.entry_value is not False]
+    walked = [traverse(p, patient, form) for p in catalogue_of(kb).candidates(patient)]
+    traversals = [t for t in walked if t.entry_value is not False]
     statements = statement_items(kb, {s for t in traversals for n in t.reached for s in t.pathway.node(n).recommends})
 
     chosen: dict[str, dict] = {}
@@ -419,7 +424,16 @@ def recommend(kb, facts: Mapping) -> Result:
         schedule=monitoring_schedule(everything),
         pathways=[t.pathway.iri for t in traversals],
         incomplete=incomplete_sources(kb, everything),
+        ruled_out=[_ruled_out(t) for t in walked if t.entry_value is False],
     )
+
+
+def _ruled_out(traversal: Traversal) -> dict:
+    """A pathway whose entry the facts make false, and the facts that did it, in words."""
+    reasons: list[str] = []
+    for step in traversal.closed.get(traversal.pathway.entry, []):
+        _merge(reasons, list(step.failed))
+    return {"pathway": traversal.pathway.iri, "label": traversal.pathway.label, "reasons": reasons}
 
 
 def incomplete_sources(kb, items: list[dict]) -> list[dict]:
@@ -523,6 +537,10 @@ def render_text(result: Result) -> str:
     out.append("Path")
     if not result.path:
         out.append("  no pathway applies to these facts")
+        for gone in result.ruled_out[:RULED_OUT_SHOWN]:
+            out.append(f"  - {_tail(gone['pathway'])}: {'; '.join(gone['reasons']) or 'its entry does not hold'}")
+        if len(result.ruled_out) > RULED_OUT_SHOWN:
+            out.append(f"  - and {len(result.ruled_out) - RULED_OUT_SHOWN:,} more pathways (the JSON lists them under ruled_out)")
     by_pathway: dict[str, list[str]] = {}
     for step in result.path:
         by_pathway.setdefault(step.get("pathway", ""), []).append(step["label"])

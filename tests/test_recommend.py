@@ -38,7 +38,7 @@ def item(result, guideline, line):
 
 def test_result_has_the_design_shape_plus_its_extensions(kb):
     data = kb.recommend({**LN_FLARE, "severity": "severe", "weight_kg": 70, "first_line_response": "not_started"}).to_dict()
-    assert set(data) == DESIGN_KEYS | {"schedule", "pathways", "incomplete"}
+    assert set(data) == DESIGN_KEYS | {"schedule", "pathways", "incomplete", "ruled_out"}
     json.dumps(data, allow_nan=False)  # plain JSON, no Decimal, no NaN
     for name in ("recommendations", "pitfalls", "monitoring", "assessments", "other"):
         for entry in data[name]:
@@ -420,3 +420,19 @@ def test_cli_reads_a_patient_file_saved_with_a_byte_order_mark(capsys, tmp_path)
     assert code == 0
     code, out, err = run(capsys, "recommend", str(marked), "--format", "json")
     assert code == 0 and err == "" and out == expected
+
+
+def test_an_empty_report_says_which_facts_ruled_the_pathways_out(kb):
+    # Tacrolimus not stopped: neither rebound pathway applies; the report once said only "no pathway
+    # applies to these facts", leaving the clinician to guess which fact did it.
+    result = kb.recommend({"condition": "lupus_nephritis", "tacrolimus_stopped": "not_stopped", "flare": True})
+    assert result.path == [] and result.items() == []
+    gone = {r["pathway"]: r["reasons"] for r in result.to_dict()["ruled_out"]}
+    assert gone == {LUPUS: ["tacrolimus stopped is not stopped (needs abruptly or tapered)"],
+                    AUTOIMMUNE: ["tacrolimus stopped is not stopped (needs abruptly or tapered)"]}
+    text = result.to_text()
+    assert "  - lupus-tacrolimus-rebound: tacrolimus stopped is not stopped (needs abruptly or tapered)" in text
+    # A patient a pathway applies to: the report stays as it was; the JSON still names the others.
+    applies = kb.recommend({**AIH_FLARE, "flare": False})
+    assert "  - autoimmune-tacrolimus-rebound: flare since tacrolimus was stopped: no" in applies.to_text()
+    assert kb.recommend(LN_FLARE).to_dict()["ruled_out"] == []
