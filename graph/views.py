@@ -488,6 +488,22 @@ def shown_pathways(pathways: list, limit: int = PATHWAYS_SHOWN) -> tuple[list, s
 DECIDES_SHOWN = 5
 
 
+def ruled_out_text(result: Mapping, *, shown: int = 5) -> str | None:
+    """Why no pathway applies, when none does: each pathway the facts rule out and the facts that
+    did it (Markdown-safe); None when a pathway applies or none was ruled out.
+
+    >>> print(ruled_out_text({"path": [], "ruled_out": [{"pathway": "https://w3id.org/guidegraph/kb/x/pathway",
+    ...     "label": "X", "reasons": ["tacrolimus stopped is not stopped (needs abruptly or tapered)"]}]}))
+    No pathway applies to these facts. X: tacrolimus stopped is not stopped (needs abruptly or tapered).
+    """
+    gone = result.get("ruled_out") or []
+    if result.get("path") or not gone:
+        return None
+    parts = [f"{r['label']}: {'; '.join(r['reasons']) or 'its entry does not hold'}" for r in gone[:shown]]
+    more = f" And {len(gone) - shown:,} more pathways." if len(gone) > shown else ""
+    return md_escape("No pathway applies to these facts. " + ". ".join(parts) + "." + more)
+
+
 def question_text(question: Mapping) -> str:
     """An open question with what it decides (Markdown-safe).
 
@@ -691,6 +707,6 @@ __all__ = [
     "md_escape", "number_text", "range_text", "citations_text", "library_rows", "reader_facets", "reader_html",
     "form_layout", "fact_question", "fact_choice_text", "form_value", "facts_text", "option_groups", "dose_text",
     "target_text", "source_text", "quoted_line", "item_markdown", "item_caption", "decided_why_not",
-    "conflicts_by_statement", "value_summary", "side_rows", "CARDS_AT_MOST", "path_steps", "shown_pathways", "PATHWAYS_SHOWN", "question_text", "conflict_sides", "unit_finding_rows", "finding_rows",
+    "conflicts_by_statement", "value_summary", "side_rows", "CARDS_AT_MOST", "path_steps", "shown_pathways", "PATHWAYS_SHOWN", "question_text", "ruled_out_text", "conflict_sides", "unit_finding_rows", "finding_rows",
     "node_choice", "node_choice_text", "decision_tree_dot", "KIND_COLOURS", "LINE_OF_THERAPY_TITLES", "UNIT_WORDS",
 ]

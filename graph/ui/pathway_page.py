@@ -26,6 +26,7 @@ from ..views import (
     option_groups,
     path_steps,
     question_text,
+    ruled_out_text,
     shown_pathways,
 )
 from .common import PATIENT_FACTS, current_kb, header, titles
@@ -159,6 +160,9 @@ def _results(kb, result: dict, facts: dict, names: dict) -> None:
     for conflict in result["conflicts"]:
         st.error(f"**Sources disagree:** {md_escape(conflict['reason'])}. guidegraph does not pick one; check each source line.",
                  icon=":material/compare_arrows:")
+    nothing = ruled_out_text(result)
+    if nothing:
+        st.info(nothing, icon=":material/block:")
     steps, left_out = shown_pathways(path_steps(result["path"]))
     if steps:
         ids = pathway_ids(kb.graph, [step["pathway"] for step in steps])
