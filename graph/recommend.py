@@ -22,7 +22,7 @@ from .catalogue import catalogue_of, facts_graph
 from .pathway import Pathway, Traversal, load_pathways, traverse
 from .patient import PatientForm, check_facts, patient_form, unit_words
 from .schedule import monitoring_schedule
-from .views import INCOMPLETE_NOTE, dose_label, number_text
+from .views import INCOMPLETE_NOTE, conflicts_by_statement, dose_label, number_text
 from .store import select_rows
 from .vocab import KINDS
 
@@ -529,6 +529,7 @@ def render_text(result: Result) -> str:
     targets, citations, source lines and reasons; pitfalls, monitoring, assessments, schedule,
     conflicts and open questions."""
     out = [SAFETY_LINE, ""]
+    disputes = conflicts_by_statement(result.conflicts)  # shown beside each statement, as the app does
     known = ", ".join(f"{k}={_show(v)}" for k, v in result.patient.items()) or "no facts given"
     out.append(f"Patient: {known}")
     for source in result.incomplete:
@@ -564,7 +565,7 @@ def render_text(result: Result) -> str:
                     out.append(f"    {line_of_therapy}:")
                     indent = "      "
                 for item in group:
-                    out.extend(_item_lines(item, indent))
+                    out.extend(_item_lines(item, indent, disputes.get(item["id"], ())))
     if result.schedule:
         out += ["", "Schedule (from the restart of therapy)"]
         for entry in result.schedule:
@@ -590,7 +591,7 @@ def render_text(result: Result) -> str:
     return "\n".join(out) + "\n"
 
 
-def _item_lines(item: dict, indent: str) -> list[str]:
+def _item_lines(item: dict, indent: str, disputes=()) -> list[str]:
     cites = f" [{', '.join(map(str, item['citations']))}]" if item["citations"] else " [uncited]"
     # The source's words in quotes: an imperative in a guideline ("Start ...") is the source's, not ours.
     lines = [f"{indent}- \u201c{item['text']}\u201d{cites} (guideline line {item['line']}, {item['section']})"]
@@ -601,6 +602,8 @@ def _item_lines(item: dict, indent: str) -> list[str]:
         lines.append(f"{more}{dose_label(item['kind'])}: {_dose_text(dose)}")
     for target in item["targets"]:
         lines.append(f"{more}target: {_target_text(target)}")
+    for reason in disputes:
+        lines.append(f"{more}\u26a0 sources disagree (not resolved by this tool): {reason}")
     if item["why"]:
         lines.append(f"{more}why: {'; '.join(item['why'])}")
     for reason in item["why_not"]:

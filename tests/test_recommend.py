@@ -436,3 +436,17 @@ def test_an_empty_report_says_which_facts_ruled_the_pathways_out(kb):
     applies = kb.recommend({**AIH_FLARE, "flare": False})
     assert "  - autoimmune-tacrolimus-rebound: flare since tacrolimus was stopped: no" in applies.to_text()
     assert kb.recommend(LN_FLARE).to_dict()["ruled_out"] == []
+
+
+def test_the_text_report_flags_a_disagreement_beside_the_statement_it_touches(kb):
+    # Lupus line 33's trough (4-6 ng/ml) disagrees with line 52's (3-6) and the other guideline's;
+    # the report listed that only at its end, far below the target a clinician reads.
+    facts = {**SLE_FLARE, "tacrolimus_side_effects": "tolerable"}
+    result = kb.recommend(facts)
+    text = result.to_text()
+    reason = result.conflicts[0]["reason"]
+    item = text.split("\u201cTarget trough levels of 4-6 ng/ml")[1].split("\n    - ")[0]
+    assert f"\u26a0 sources disagree (not resolved by this tool): {reason}" in item
+    statements = set(result.conflicts[0]["statements"])
+    flagged = text.count("\u26a0 sources disagree")
+    assert flagged == len(statements & result.statement_ids())
