@@ -22,7 +22,7 @@ from .catalogue import catalogue_of, facts_graph
 from .pathway import Pathway, Traversal, load_pathways, traverse
 from .patient import PatientForm, check_facts, patient_form, unit_words
 from .schedule import monitoring_schedule
-from .views import INCOMPLETE_NOTE, conflicts_by_statement, dose_label, number_text
+from .views import INCOMPLETE_NOTE, conflicts_by_statement, dose_label, frequency_text, number_text
 from .store import select_rows
 from .vocab import KINDS
 
@@ -617,7 +617,7 @@ def _dose_text(dose: dict) -> str:
     if dose.get("comparator"):
         amount = f"{dose['comparator']} {amount}"
     if dose.get("frequency"):
-        amount += f" × {dose['frequency']}"
+        amount += f" {frequency_text(dose['frequency'])}"
     if dose.get("taper_step"):
         amount = f"reduce by {amount}"
     # The source's own words beside the normalised amount: "glucocorticoid < 30 mg/d" was "less than 30 mg daily".
@@ -627,6 +627,8 @@ def _dose_text(dose: dict) -> str:
     mine = dose.get("for_patient")
     if mine:
         text += f"; for this patient: {_range(mine['low'], mine['high'])} {mine['unit']}"
+        if mine.get("frequency"):
+            text += f" {frequency_text(mine['frequency'])}"
     elif "/kg" in dose["unit"]:
         text += "; for this patient: weight needed"
     return text

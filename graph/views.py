@@ -284,6 +284,27 @@ def option_groups(items: Iterable[Mapping], titles: Mapping[str, str] | None = N
     return groups
 
 
+_RATE = re.compile(r"(?P<n>\d+(?:\.\d+)?)/(?P<unit>h|d|wk|mo|a)")
+_EVERY = re.compile(r"1/\((?P<n>\d+(?:\.\d+)?)\.(?P<unit>h|d|wk|mo|a)\)")
+_ONCE_A = {"h": "hourly", "d": "daily", "wk": "weekly", "mo": "monthly", "a": "yearly"}
+_PER = {"h": "an hour", "d": "a day", "wk": "a week", "mo": "a month", "a": "a year"}
+
+
+def frequency_text(rate: str) -> str:
+    """A dose's UCUM rate (``gg:frequency``) in the words a prescription uses; an unfamiliar code
+    is shown as it is.
+
+    >>> [frequency_text(r) for r in ("1/mo", "2/d", "0.5/wk", "1/(3.wk)", "3/(2.d)")]
+    ['monthly', '2 times a day', '0.5 times a week', 'every 3 weeks', '3/(2.d)']
+    """
+    if match := _RATE.fullmatch(rate):
+        n, unit = match["n"], match["unit"]
+        return _ONCE_A[unit] if n == "1" else f"{n} times {_PER[unit]}"
+    if match := _EVERY.fullmatch(rate):
+        return f"every {match['n']} {UNIT_WORDS[match['unit']]}"
+    return rate
+
+
 def dose_text(dose: Mapping, *, weight_kg=None) -> str:
     """A dose as the source gives it and, beside it, the patient's amount (Markdown-safe text).
 
@@ -293,7 +314,7 @@ def dose_text(dose: Mapping, *, weight_kg=None) -> str:
     >>> dose_text({"drug": "prednisone", "low": 0.5, "high": 1, "unit": "mg/kg/d", "for_patient": None})
     "prednisone: source 0.5–1 mg/kg/d → weight needed for this patient's dose"
     >>> dose_text({"drug": "prednisone", "low": 10, "high": 10, "unit": "mg", "taper_step": True, "frequency": "1/mo"})
-    'prednisone: source taper step 10 mg every 1/mo'
+    'prednisone: source taper step 10 mg monthly'
     """
     amount = f"{range_text(dose['low'], dose['high'])} {dose['unit']}"
     if dose.get("comparator"):
@@ -301,7 +322,7 @@ def dose_text(dose: Mapping, *, weight_kg=None) -> str:
     if dose.get("taper_step"):
         amount = f"taper step {amount}"
     if dose.get("frequency"):
-        amount += f" every {dose['frequency']}"
+        amount += f" {frequency_text(dose['frequency'])}"
     extras = ", ".join(x for x in (dose.get("route"), dose.get("basis")) if x)
     if extras:
         amount += f" ({extras})"
@@ -310,7 +331,7 @@ def dose_text(dose: Mapping, *, weight_kg=None) -> str:
     if mine:
         yours = f"{range_text(mine['low'], mine['high'])} {mine['unit']}"
         if mine.get("frequency"):
-            yours += f" every {mine['frequency']}"
+            yours += f" {frequency_text(mine['frequency'])}"
         weight = f" ({number_text(weight_kg)} kg)" if weight_kg is not None else ""
         text += f" → **{md_escape(yours)} for this patient**{weight}"
     elif "/kg" in dose["unit"] and not dose.get("taper_step") and not dose.get("comparator"):
@@ -705,7 +726,7 @@ def decision_tree_dot(trees: list, path) -> str:
 
 __all__ = [
     "md_escape", "number_text", "range_text", "citations_text", "library_rows", "reader_facets", "reader_html",
-    "form_layout", "fact_question", "fact_choice_text", "form_value", "facts_text", "option_groups", "dose_text",
+    "form_layout", "fact_question", "frequency_text", "fact_choice_text", "form_value", "facts_text", "option_groups", "dose_text",
     "target_text", "source_text", "quoted_line", "item_markdown", "item_caption", "decided_why_not",
     "conflicts_by_statement", "value_summary", "side_rows", "CARDS_AT_MOST", "path_steps", "shown_pathways", "PATHWAYS_SHOWN", "question_text", "ruled_out_text", "conflict_sides", "unit_finding_rows", "finding_rows",
     "node_choice", "node_choice_text", "decision_tree_dot", "KIND_COLOURS", "LINE_OF_THERAPY_TITLES", "UNIT_WORDS",

@@ -80,7 +80,7 @@ class DoseLine:
         >>> DoseLine("prednisone", Decimal("0.5"), Decimal("1"), "mg/kg/d").words()
         'prednisone 0.5–1 mg/kg/d'
         >>> DoseLine("prednisone", Decimal(10), Decimal(10), "mg", frequency="1/mo", taper_step=True).words()
-        'prednisone taper step 10 mg every 1/mo'
+        'prednisone taper step 10 mg monthly'
         >>> DoseLine("prednisone", Decimal(30), Decimal(30), "mg/d", comparator="<").words()
         'prednisone < 30 mg/d'
         """
@@ -92,7 +92,9 @@ class DoseLine:
             parts.append(self.comparator)
         parts.append(f"{amount} {self.unit}")
         if self.frequency:
-            parts.append(f"every {self.frequency}")
+            from ..views import frequency_text
+
+            parts.append(frequency_text(self.frequency))
         if self.route:
             parts.append(self.route)
         if self.basis:
