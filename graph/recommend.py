@@ -19,7 +19,7 @@ from typing import Mapping
 
 from .dosing import patient_dose, target_equivalents
 from .catalogue import catalogue_of, facts_graph
-from .pathway import Pathway, Traversal, load_pathways, traverse
+from .pathway import Pathway, Traversal, load_pathways, traverse, undecided
 from .patient import PatientForm, check_facts, patient_form, unit_words
 from .schedule import monitoring_schedule
 from .views import INCOMPLETE_NOTE, conflicts_by_statement, dose_label, frequency_text, number_text
@@ -339,6 +339,7 @@ class Result:
     pathways: list[str] = field(default_factory=list)
     incomplete: list[dict] = field(default_factory=list)
     ruled_out: list[dict] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)
 
     def items(self) -> list[dict]:
         """Every item of every list, in list order."""
@@ -358,6 +359,7 @@ class Result:
             "pathways": list(self.pathways),
             "incomplete": [dict(g) for g in self.incomplete],
             "ruled_out": [dict(r) for r in self.ruled_out],
+            "unused": list(self.unused),
         }
 
     def to_text(self) -> str:
@@ -425,7 +427,22 @@ def recommend(kb, facts: Mapping) -> Result:
         pathways=[t.pathway.iri for t in traversals],
         incomplete=incomplete_sources(kb, everything),
         ruled_out=[_ruled_out(t) for t in walked if t.entry_value is False],
+        unused=_unused(patient, traversals, form),
     )
+
+
+def _unused(patient: Mapping, traversals: list[Traversal], form: PatientForm) -> list[str]:
+    """Given facts that no branch this patient reaches, or may still reach, asks about: a
+    clinician should not think they shaped the options (a MELD score given for lupus nephritis).
+    Weight is never listed: it turns per-kg doses into the patient's, wherever they appear. Empty
+    when no pathway applies (``ruled_out`` says why)."""
+    asked = {"weight_kg"}
+    for traversal in traversals:
+        _, open_nodes = undecided(traversal, patient, form)
+        for node in [*traversal.reached, *open_nodes]:
+            for branch in traversal.pathway.branches_from(node):
+                asked |= branch.criterion.facts()
+    return [key for key in patient if key not in asked] if traversals else []
 
 
 def _ruled_out(traversal: Traversal) -> dict:
@@ -532,6 +549,8 @@ def render_text(result: Result) -> str:
     disputes = conflicts_by_statement(result.conflicts)  # shown beside each statement, as the app does
     known = ", ".join(f"{k}={_show(v)}" for k, v in result.patient.items()) or "no facts given"
     out.append(f"Patient: {known}")
+    if result.unused:
+        out.append(f"Not used by the pathways that apply (they do not ask about it): {', '.join(result.unused)}")
     for source in result.incomplete:
         out.append(f"Incomplete source: {source['guideline']} {source['reason']}; {INCOMPLETE_NOTE}.")
     out.append("")

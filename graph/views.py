@@ -525,6 +525,21 @@ def ruled_out_text(result: Mapping, *, shown: int = 5) -> str | None:
     return md_escape("No pathway applies to these facts. " + ". ".join(parts) + "." + more)
 
 
+def unused_text(result: Mapping, form: PatientForm) -> str | None:
+    """The given facts no applicable pathway asks about, by their labels (Markdown-safe), or None.
+
+    >>> from graph.patient import PatientForm
+    >>> form = PatientForm((FactSpec("meld", "MELD score", "?", "integer"),))
+    >>> unused_text({"unused": ["meld"]}, form)
+    'Not used by the pathways that apply (they do not ask about it): MELD score'
+    """
+    keys = result.get("unused") or []
+    if not keys:
+        return None
+    names = ", ".join(form[k].label if k in form else k for k in keys)
+    return md_escape(f"Not used by the pathways that apply (they do not ask about it): {names}")
+
+
 def question_text(question: Mapping) -> str:
     """An open question with what it decides (Markdown-safe).
 
@@ -728,6 +743,6 @@ __all__ = [
     "md_escape", "number_text", "range_text", "citations_text", "library_rows", "reader_facets", "reader_html",
     "form_layout", "fact_question", "frequency_text", "fact_choice_text", "form_value", "facts_text", "option_groups", "dose_text",
     "target_text", "source_text", "quoted_line", "item_markdown", "item_caption", "decided_why_not",
-    "conflicts_by_statement", "value_summary", "side_rows", "CARDS_AT_MOST", "path_steps", "shown_pathways", "PATHWAYS_SHOWN", "question_text", "ruled_out_text", "conflict_sides", "unit_finding_rows", "finding_rows",
+    "conflicts_by_statement", "value_summary", "side_rows", "CARDS_AT_MOST", "path_steps", "shown_pathways", "PATHWAYS_SHOWN", "question_text", "ruled_out_text", "unused_text", "conflict_sides", "unit_finding_rows", "finding_rows",
     "node_choice", "node_choice_text", "decision_tree_dot", "KIND_COLOURS", "LINE_OF_THERAPY_TITLES", "UNIT_WORDS",
 ]

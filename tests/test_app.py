@@ -417,3 +417,8 @@ def test_a_store_built_without_validation_is_validated_once_by_the_conflicts_pag
     at = run_page(conflicts_page)
     assert at.success[-1].value == "The library conforms: no findings."
     assert KnowledgeBase.load(store=store, validate=False).report.conforms
+
+
+def test_the_patient_page_names_the_given_facts_no_pathway_asks_about():
+    at = run_page(pathway_page, **SEVERE_FLARE, meld="18")
+    assert any(c.value.startswith("Not used by the pathways that apply") and "MELD score" in c.value for c in at.caption)

@@ -38,7 +38,7 @@ def item(result, guideline, line):
 
 def test_result_has_the_design_shape_plus_its_extensions(kb):
     data = kb.recommend({**LN_FLARE, "severity": "severe", "weight_kg": 70, "first_line_response": "not_started"}).to_dict()
-    assert set(data) == DESIGN_KEYS | {"schedule", "pathways", "incomplete", "ruled_out"}
+    assert set(data) == DESIGN_KEYS | {"schedule", "pathways", "incomplete", "ruled_out", "unused"}
     json.dumps(data, allow_nan=False)  # plain JSON, no Decimal, no NaN
     for name in ("recommendations", "pitfalls", "monitoring", "assessments", "other"):
         for entry in data[name]:
@@ -464,3 +464,15 @@ def test_a_dose_frequency_reads_as_words_and_stays_beside_the_patients_dose(kb):
     dose = {"drug": "x", "low": 10, "high": 10, "unit": "mg/kg", "frequency": "2/d",
             "for_patient": {"low": 700, "high": 700, "unit": "mg", "frequency": "2/d"}}
     assert _dose_text(dose).endswith("for this patient: 700 mg 2 times a day")
+
+
+def test_given_facts_no_applicable_pathway_asks_about_are_named(kb):
+    # A MELD score and a CYP3A inhibitor given for lupus nephritis shape nothing (only the
+    # autoimmune hepatitis branches read them); the report showed them with the facts it used.
+    result = kb.recommend({**LN_FLARE, "weight_kg": 70, "meld": 18, "cyp3a_inhibitor": True, "fatigue": True})
+    assert result.to_dict()["unused"] == ["meld", "cyp3a_inhibitor"]
+    assert "Not used by the pathways that apply (they do not ask about it): meld, cyp3a_inhibitor" in result.to_text()
+    # Facts the pathways read, decided or still open below an open question, are used.
+    aih = kb.recommend({**AIH_FLARE, "meld": 18, "cyp3a_inhibitor": True, "fatigue": True})
+    assert aih.unused == ["fatigue"]
+    assert kb.recommend({**LN_FLARE, "tacrolimus_stopped": "not_stopped", "meld": 18}).unused == []

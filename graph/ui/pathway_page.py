@@ -27,6 +27,7 @@ from ..views import (
     path_steps,
     question_text,
     ruled_out_text,
+    unused_text,
     shown_pathways,
 )
 from .common import PATIENT_FACTS, current_kb, header, titles
@@ -149,6 +150,9 @@ def _results(kb, result: dict, facts: dict, names: dict) -> None:
     disputes = conflicts_by_statement(result["conflicts"])
     context = {"names": names, "disputes": disputes, "weight": weight}
     st.markdown(f"**Patient:** {md_escape(facts_text(facts, patient_form_of(kb)))}")
+    unused = unused_text(result, patient_form_of(kb))
+    if unused:
+        st.caption(unused)
     if result["questions"]:
         with st.container(border=True):
             st.markdown("**Open questions, most decisive first** (answer them on the left)")
