@@ -19,7 +19,7 @@ from typing import Mapping
 
 from .dosing import patient_dose, target_equivalents
 from .catalogue import catalogue_of, facts_graph
-from .pathway import Pathway, Traversal, load_pathways, traverse, undecided
+from .pathway import Pathway, Traversal, evaluate, load_pathways, traverse, undecided
 from .patient import PatientForm, check_facts, patient_form, unit_words
 from .schedule import monitoring_schedule
 from .views import INCOMPLETE_NOTE, conflicts_by_statement, dose_label, frequency_text, number_text
@@ -426,7 +426,7 @@ def recommend(kb, facts: Mapping) -> Result:
         schedule=monitoring_schedule(everything),
         pathways=[t.pathway.iri for t in traversals],
         incomplete=incomplete_sources(kb, everything),
-        ruled_out=[_ruled_out(t) for t in walked if t.entry_value is False],
+        ruled_out=[_ruled_out(t) for t in walked if t.entry_value is False and _for_condition(t, patient, form)],
         unused=_unused(patient, traversals, form),
     )
 
@@ -443,6 +443,17 @@ def _unused(patient: Mapping, traversals: list[Traversal], form: PatientForm) ->
             for branch in traversal.pathway.branches_from(node):
                 asked |= branch.criterion.facts()
     return [key for key in patient if key not in asked] if traversals else []
+
+
+def _for_condition(traversal: Traversal, patient: Mapping, form: PatientForm) -> bool:
+    """Whether a pathway is for the patient's condition (or the condition is unknown): only such
+    pathways are named as ruled out. Those for other conditions are many in a large library, and
+    the entry index does not walk them, so naming them would make the answer depend on it."""
+    if patient.get("condition") is None:
+        return True
+    only = {"condition": patient["condition"]}
+    pathway = traversal.pathway
+    return any(evaluate(b.criterion, only, form).value is not False for b in pathway.branches_from(pathway.entry))
 
 
 def _ruled_out(traversal: Traversal) -> dict:
