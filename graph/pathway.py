@@ -495,6 +495,44 @@ def traverse(pathway: Pathway, facts: Mapping, form: PatientForm | None = None) 
     return result
 
 
+def undecided(traversal: Traversal, facts: Mapping, form: PatientForm | None = None) -> tuple[frozenset[str], frozenset[str]]:
+    """The branches and nodes a traversal has not decided yet: ``(branch IRIs, node IRIs)``.
+
+    A branch from a reached node whose criterion is unknown (a fact it needs is absent) is
+    undecided, and so is the node it leads to, unless another branch reached it. Below such a node,
+    a branch whose criterion is not false is undecided too: the patient may still get there once
+    the open questions are answered. A branch whose criterion is false is not taken, wherever it is.
+
+    >>> from graph import KnowledgeBase
+    >>> kb = KnowledgeBase.load(validate=False)
+    >>> from graph.recommend import pathways_of
+    >>> lupus = pathways_of(kb)["https://w3id.org/guidegraph/kb/lupus-tacrolimus-rebound/pathway"]
+    >>> facts = {"condition": "lupus_nephritis", "tacrolimus_stopped": "tapered", "flare": True}
+    >>> branches, nodes = undecided(traverse(lupus, facts), facts)
+    >>> sorted(n.rsplit("/", 1)[-1] for n in nodes)[:3]
+    ['biologics', 'continue-hydroxychloroquine', 'fatigue']
+    >>> "first-line-nephritis" in {n.rsplit("/", 1)[-1] for n in nodes}   # below first-line, condition holds
+    True
+    """
+    reached = set(traversal.reached)
+    branches: set[str] = set()
+    nodes: set[str] = set()
+    for step in traversal.blocked():
+        branches.add(step.branch.iri)
+        if step.branch.target not in reached:
+            nodes.add(step.branch.target)
+    pathway = traversal.pathway
+    for iri in pathway.order():
+        if iri not in nodes:
+            continue
+        for branch in pathway.branches_from(iri):
+            if evaluate(branch.criterion, facts, form).value is not False:
+                branches.add(branch.iri)
+                if branch.target not in reached:
+                    nodes.add(branch.target)
+    return frozenset(branches), frozenset(nodes)
+
+
 def entry_value(pathway: Pathway, facts: Mapping, form: PatientForm | None = None) -> bool | None:
     """Whether a pathway applies to the patient: the Kleene "or" of its entry's branches."""
     return traverse(pathway, facts, form).entry_value

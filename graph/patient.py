@@ -25,6 +25,17 @@ from .errors import InputError
 from .vocab import GG, SH
 
 TYPES = ("choice", "boolean", "number", "integer")
+#: UCUM codes of fact units as a person says them (a clinician reads "a" as an article, not years).
+UNIT_WORDS = {"a": "years", "mo": "months", "wk": "weeks", "d": "days", "h": "hours"}
+
+
+def unit_words(unit: str | None) -> str:
+    """A fact's unit as a message or a form says it.
+
+    >>> unit_words("a"), unit_words("mo"), unit_words("kg"), unit_words(None)
+    ('years', 'months', 'kg', '')
+    """
+    return UNIT_WORDS.get(unit, unit) if unit else ""
 # Patient facts are a small flat object; anything bigger is not a patient.
 MAX_PATIENT_BYTES = 64 * 1024
 
@@ -268,9 +279,13 @@ def check_value(spec: FactSpec, value):
         if isinstance(value, float) and not math.isfinite(value):
             raise InputError(f"{where}: expected a finite number, got {_show(value)}")
         if spec.type == "integer" and not isinstance(value, int):
+            if value.is_integer() and abs(value) < 1e15:
+                # 15.0 is refused as a number of another type, never read as 15: say so, not "got 15".
+                raise InputError(f"{where}: expected a whole number written without a decimal point "
+                                 f"({int(value)}), got {value!r}")
             raise InputError(f"{where}: expected a whole number, got {_show(value)}")
         if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
-            unit = f" {spec.unit}" if spec.unit else ""
+            unit = f" {unit_words(spec.unit)}" if spec.unit else ""
             raise InputError(
                 f"{where}: {number_words(value)} is outside the allowed range "
                 f"{number_words(spec.min)} to {number_words(spec.max)}{unit}"
@@ -308,7 +323,12 @@ def _unknown_key_message(key, known: list[str]) -> str:
 
 
 def _unit_note(spec: FactSpec) -> str:
-    return f" in {spec.unit}" if spec.unit else ""
+    """The unit a number fact is given in, as an error says it.
+
+    >>> _unit_note(FactSpec("years_on_treatment", "years", "?", "number", unit="a"))
+    ' in years'
+    """
+    return f" in {unit_words(spec.unit)}" if spec.unit else ""
 
 
 def _show(value) -> str:
@@ -350,11 +370,15 @@ def parse_patient(text: str, *, source: str = "patient") -> dict:
 
     >>> parse_patient('{"condition": "autoimmune_hepatitis"}')
     {'condition': 'autoimmune_hepatitis'}
+    >>> parse_patient('\ufeff{"flare": true}')     # a UTF-8 byte order mark (Notepad) is not JSON: skipped
+    {'flare': True}
     >>> parse_patient('[1, 2]')
     Traceback (most recent call last):
     ...
     graph.errors.InputError: patient: patient facts must be an object of fact keys and values, not an array
     """
+    # A byte order mark opens UTF-8 files that Windows editors save; it is not part of the JSON.
+    text = text.removeprefix("\ufeff")
     if not text.strip():
         raise InputError("empty input: expected a JSON object of patient facts", where=source)
     if len(text) > MAX_PATIENT_BYTES:

@@ -19,15 +19,17 @@ from typing import Mapping
 
 from .dosing import patient_dose, target_equivalents
 from .catalogue import catalogue_of, facts_graph
-from .pathway import Pathway, Traversal, load_pathways, traverse
-from .patient import PatientForm, check_facts, patient_form
+from .pathway import Pathway, Traversal, evaluate, load_pathways, traverse, undecided
+from .patient import PatientForm, check_facts, patient_form, unit_words
 from .schedule import monitoring_schedule
-from .views import INCOMPLETE_NOTE, dose_label
+from .views import INCOMPLETE_NOTE, conflicts_by_statement, dose_label, number_text
 from .store import select_rows
 from .vocab import KINDS
 from .units import describe_frequency
 
 SAFETY_LINE = "Options from the listed sources, for a clinician to check — not orders."
+#: Pathways the text report names, with the facts that ruled each out, when none applies.
+RULED_OUT_SHOWN = 5
 
 # Result lists by statement kind; rationale, evidence and timeline statements go to "other".
 LISTS = {"recommendation": "recommendations", "pitfall": "pitfalls", "monitoring": "monitoring", "assessment": "assessments"}
@@ -337,6 +339,8 @@ class Result:
     schedule: list[dict] = field(default_factory=list)
     pathways: list[str] = field(default_factory=list)
     incomplete: list[dict] = field(default_factory=list)
+    ruled_out: list[dict] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)
 
     def items(self) -> list[dict]:
         """Every item of every list, in list order."""
@@ -355,6 +359,8 @@ class Result:
             "schedule": [dict(s) for s in self.schedule],
             "pathways": list(self.pathways),
             "incomplete": [dict(g) for g in self.incomplete],
+            "ruled_out": [dict(r) for r in self.ruled_out],
+            "unused": list(self.unused),
         }
 
     def to_text(self) -> str:
@@ -389,7 +395,8 @@ def recommend(kb, facts: Mapping) -> Result:
     patient = check_facts(facts, form)
     # Only the pathways whose entry can hold are walked (graph.catalogue), and only the statements
     # their reached nodes recommend are read.
-    traversals = [t for t in (traverse(p, patient, form) for p in catalogue_of(kb).candidates(patient)) if t.entry_value is not False]
+    walked = [traverse(p, patient, form) for p in catalogue_of(kb).candidates(patient)]
+    traversals = [t for t in walked if t.entry_value is not False]
     statements = statement_items(kb, {s for t in traversals for n in t.reached for s in t.pathway.node(n).recommends})
 
     chosen: dict[str, dict] = {}
@@ -420,7 +427,42 @@ def recommend(kb, facts: Mapping) -> Result:
         schedule=monitoring_schedule(everything),
         pathways=[t.pathway.iri for t in traversals],
         incomplete=incomplete_sources(kb, everything),
+        ruled_out=[_ruled_out(t) for t in walked if t.entry_value is False and _for_condition(t, patient, form)],
+        unused=_unused(patient, traversals, form),
     )
+
+
+def _unused(patient: Mapping, traversals: list[Traversal], form: PatientForm) -> list[str]:
+    """Given facts that no branch this patient reaches, or may still reach, asks about: a
+    clinician should not think they shaped the options (a MELD score given for lupus nephritis).
+    Weight is never listed: it turns per-kg doses into the patient's, wherever they appear. Empty
+    when no pathway applies (``ruled_out`` says why)."""
+    asked = {"weight_kg"}
+    for traversal in traversals:
+        _, open_nodes = undecided(traversal, patient, form)
+        for node in [*traversal.reached, *open_nodes]:
+            for branch in traversal.pathway.branches_from(node):
+                asked |= branch.criterion.facts()
+    return [key for key in patient if key not in asked] if traversals else []
+
+
+def _for_condition(traversal: Traversal, patient: Mapping, form: PatientForm) -> bool:
+    """Whether a pathway is for the patient's condition (or the condition is unknown): only such
+    pathways are named as ruled out. Those for other conditions are many in a large library, and
+    the entry index does not walk them, so naming them would make the answer depend on it."""
+    if patient.get("condition") is None:
+        return True
+    only = {"condition": patient["condition"]}
+    pathway = traversal.pathway
+    return any(evaluate(b.criterion, only, form).value is not False for b in pathway.branches_from(pathway.entry))
+
+
+def _ruled_out(traversal: Traversal) -> dict:
+    """A pathway whose entry the facts make false, and the facts that did it, in words."""
+    reasons: list[str] = []
+    for step in traversal.closed.get(traversal.pathway.entry, []):
+        _merge(reasons, list(step.failed))
+    return {"pathway": traversal.pathway.iri, "label": traversal.pathway.label, "reasons": reasons}
 
 
 def incomplete_sources(kb, items: list[dict]) -> list[dict]:
@@ -516,14 +558,21 @@ def render_text(result: Result) -> str:
     targets, citations, source lines and reasons; pitfalls, monitoring, assessments, schedule,
     conflicts and open questions."""
     out = [SAFETY_LINE, ""]
+    disputes = conflicts_by_statement(result.conflicts)  # shown beside each statement, as the app does
     known = ", ".join(f"{k}={_show(v)}" for k, v in result.patient.items()) or "no facts given"
     out.append(f"Patient: {known}")
+    if result.unused:
+        out.append(f"Not used by the pathways that apply (they do not ask about it): {', '.join(result.unused)}")
     for source in result.incomplete:
         out.append(f"Incomplete source: {source['guideline']} {source['reason']}; {INCOMPLETE_NOTE}.")
     out.append("")
     out.append("Path")
     if not result.path:
         out.append("  no pathway applies to these facts")
+        for gone in result.ruled_out[:RULED_OUT_SHOWN]:
+            out.append(f"  - {_tail(gone['pathway'])}: {'; '.join(gone['reasons']) or 'its entry does not hold'}")
+        if len(result.ruled_out) > RULED_OUT_SHOWN:
+            out.append(f"  - and {len(result.ruled_out) - RULED_OUT_SHOWN:,} more pathways (the JSON lists them under ruled_out)")
     by_pathway: dict[str, list[str]] = {}
     for step in result.path:
         by_pathway.setdefault(step.get("pathway", ""), []).append(step["label"])
@@ -547,7 +596,7 @@ def render_text(result: Result) -> str:
                     out.append(f"    {line_of_therapy}:")
                     indent = "      "
                 for item in group:
-                    out.extend(_item_lines(item, indent))
+                    out.extend(_item_lines(item, indent, disputes.get(item["id"], ())))
     if result.schedule:
         out += ["", "Schedule (from the restart of therapy)"]
         for entry in result.schedule:
@@ -563,7 +612,7 @@ def render_text(result: Result) -> str:
     for n, question in enumerate(result.questions, start=1):
         options = question.get("options") or []
         if question["type"] in ("number", "integer"):
-            unit = f" {question['unit']}" if question.get("unit") else ""
+            unit = f" {unit_words(question['unit'])}" if question.get("unit") else ""
             choices = f"{question['type']} from {_show(question['min'])} to {_show(question['max'])}{unit}"
         else:
             choices = " / ".join(_as_input(o) for o in options)
@@ -573,7 +622,7 @@ def render_text(result: Result) -> str:
     return "\n".join(out) + "\n"
 
 
-def _item_lines(item: dict, indent: str) -> list[str]:
+def _item_lines(item: dict, indent: str, disputes=()) -> list[str]:
     cites = f" [{', '.join(map(str, item['citations']))}]" if item["citations"] else " [uncited]"
     # The source's words in quotes: an imperative in a guideline ("Start ...") is the source's, not ours.
     lines = [f"{indent}- \u201c{item['text']}\u201d{cites} (guideline line {item['line']}, {item['section']})"]
@@ -584,6 +633,8 @@ def _item_lines(item: dict, indent: str) -> list[str]:
         lines.append(f"{more}{dose_label(item['kind'])}: {_dose_text(dose)}")
     for target in item["targets"]:
         lines.append(f"{more}target: {_target_text(target)}")
+    for reason in disputes:
+        lines.append(f"{more}\u26a0 sources disagree (not resolved by this tool): {reason}")
     if item["why"]:
         lines.append(f"{more}why: {'; '.join(item['why'])}")
     for reason in item["why_not"]:
@@ -607,6 +658,8 @@ def _dose_text(dose: dict) -> str:
     mine = dose.get("for_patient")
     if mine:
         text += f"; for this patient: {_range(mine['low'], mine['high'])} {mine['unit']}"
+        if mine.get("frequency"):
+            text += f" {describe_frequency(mine['frequency'])}"
     elif "/kg" in dose["unit"]:
         text += "; for this patient: weight needed"
     return text
@@ -630,7 +683,13 @@ def _range(low, high) -> str:
 
 
 def _span(entry: dict) -> str:
-    return f"{_range(entry.get('from'), entry.get('to'))} {entry.get('unit', '')}".strip()
+    """When a checkpoint falls, as the app's schedule says it: a recurring one is "every ...".
+
+    >>> _span({"from": 2, "to": 2, "unit": "wk", "recurring": True}), _span({"from": 3, "to": 4, "unit": "wk"})
+    ('every 2 wk', '3-4 wk')
+    """
+    every = "every " if entry.get("recurring") else ""
+    return f"{every}{_range(entry.get('from'), entry.get('to'))} {entry.get('unit', '')}".strip()
 
 
 def _as_input(value) -> str:
@@ -643,11 +702,16 @@ def _as_input(value) -> str:
 
 
 def _show(value) -> str:
+    """A value as the report prints it: a number exactly as the result holds it (already rounded
+    where it was computed), so the report, the JSON and the app show the same dose.
+
+    >>> _show(32.75), _show(327.5), _show(1234.5), _show(60.0), _show(True)
+    ('32.75', '327.5', '1234.5', '60', 'yes')
+    """
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        text = f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
-        return text
+        return number_text(value)
     return str(value)
 
 

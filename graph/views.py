@@ -14,7 +14,7 @@ from typing import Iterable, Mapping
 from urllib.parse import quote
 
 from .explore import NODE_STYLES
-from .patient import FactSpec, PatientForm
+from .patient import UNIT_WORDS, FactSpec, PatientForm
 from .reader import ReaderLine
 from .vocab import KINDS, LINES_OF_THERAPY
 from .units import describe_frequency
@@ -208,8 +208,6 @@ def fact_question(spec: FactSpec) -> str:
     return f"{spec.question} ({words})"
 
 
-#: UCUM codes of fact units as a form says them (a clinician reads "a" as an article, not years).
-UNIT_WORDS = {"a": "years", "mo": "months", "wk": "weeks", "d": "days", "h": "hours"}
 
 
 def fact_choice_text(spec: FactSpec, value) -> str:
@@ -382,12 +380,15 @@ INCOMPLETE_NOTE = "what follows is missing, and may hold more options for this p
 
 
 def dose_label(kind: str | None) -> str:
-    """What a statement's dose is called: a pitfall's is the dose it warns about, not one to give.
+    """What a statement's dose is called. A pitfall's is the dose the pitfall names, in neutral
+    words: some pitfalls warn about their dose ("less than 30 mg daily"), others give the dose to
+    use instead ("If restarting tacrolimus, use lower doses (2-3 mg/day)"), and the quote beside
+    it says which.
 
     >>> dose_label("pitfall"), dose_label("recommendation")
-    ('dose it warns about', 'dose')
+    ('dose in this pitfall', 'dose')
     """
-    return "dose it warns about" if kind == "pitfall" else "dose"
+    return "dose in this pitfall" if kind == "pitfall" else "dose"
 
 
 def item_markdown(item: Mapping, *, weight_kg=None) -> str:
@@ -406,7 +407,7 @@ def item_markdown(item: Mapping, *, weight_kg=None) -> str:
     ...     "targets": [], "doses": [{"drug": "glucocorticoid", "low": 30, "high": 30, "unit": "mg/d", "comparator": "<"}]}))
     **Line 39:** “Starting with less than 30 mg daily”
     <BLANKLINE>
-    - Dose it warns about: glucocorticoid: source \\< 30 mg/d
+    - Dose in this pitfall: glucocorticoid: source \\< 30 mg/d
     """
     lines = [quoted_line(item), ""]
     if item.get("drugs"):
@@ -486,6 +487,37 @@ def shown_pathways(pathways: list, limit: int = PATHWAYS_SHOWN) -> tuple[list, s
 
 #: Decision nodes an open question names; the rest are counted.
 DECIDES_SHOWN = 5
+
+
+def ruled_out_text(result: Mapping, *, shown: int = 5) -> str | None:
+    """Why no pathway applies, when none does: each pathway the facts rule out and the facts that
+    did it (Markdown-safe); None when a pathway applies or none was ruled out.
+
+    >>> print(ruled_out_text({"path": [], "ruled_out": [{"pathway": "https://w3id.org/guidegraph/kb/x/pathway",
+    ...     "label": "X", "reasons": ["tacrolimus stopped is not stopped (needs abruptly or tapered)"]}]}))
+    No pathway applies to these facts. X: tacrolimus stopped is not stopped (needs abruptly or tapered).
+    """
+    gone = result.get("ruled_out") or []
+    if result.get("path") or not gone:
+        return None
+    parts = [f"{r['label']}: {'; '.join(r['reasons']) or 'its entry does not hold'}" for r in gone[:shown]]
+    more = f" And {len(gone) - shown:,} more pathways." if len(gone) > shown else ""
+    return md_escape("No pathway applies to these facts. " + ". ".join(parts) + "." + more)
+
+
+def unused_text(result: Mapping, form: PatientForm) -> str | None:
+    """The given facts no applicable pathway asks about, by their labels (Markdown-safe), or None.
+
+    >>> from graph.patient import PatientForm
+    >>> form = PatientForm((FactSpec("meld", "MELD score", "?", "integer"),))
+    >>> unused_text({"unused": ["meld"]}, form)
+    'Not used by the pathways that apply (they do not ask about it): MELD score'
+    """
+    keys = result.get("unused") or []
+    if not keys:
+        return None
+    names = ", ".join(form[k].label if k in form else k for k in keys)
+    return md_escape(f"Not used by the pathways that apply (they do not ask about it): {names}")
 
 
 def question_text(question: Mapping) -> str:
@@ -692,6 +724,6 @@ __all__ = [
     "md_escape", "number_text", "range_text", "citations_text", "library_rows", "reader_facets", "reader_html",
     "form_layout", "fact_question", "fact_choice_text", "form_value", "facts_text", "option_groups", "dose_text",
     "target_text", "source_text", "quoted_line", "item_markdown", "item_caption", "decided_why_not",
-    "conflicts_by_statement", "value_summary", "side_rows", "CARDS_AT_MOST", "path_steps", "shown_pathways", "PATHWAYS_SHOWN", "question_text", "conflict_sides", "unit_finding_rows", "finding_rows",
+    "conflicts_by_statement", "value_summary", "side_rows", "CARDS_AT_MOST", "path_steps", "shown_pathways", "PATHWAYS_SHOWN", "question_text", "ruled_out_text", "unused_text", "conflict_sides", "unit_finding_rows", "finding_rows",
     "node_choice", "node_choice_text", "decision_tree_dot", "KIND_COLOURS", "LINE_OF_THERAPY_TITLES", "UNIT_WORDS",
 ]

@@ -152,6 +152,13 @@ def test_options_from_the_incomplete_lupus_document_carry_a_warning():
     assert not [w for w in liver.warning if "Incomplete source" in w.value]
 
 
+def test_a_patient_no_pathway_applies_to_is_told_which_fact_ruled_them_out():
+    at = run_page(pathway_page, condition="lupus_nephritis", tacrolimus_stopped="not_stopped", flare="true")
+    notes = [i.value for i in at.info if i.value.startswith("No pathway applies")]
+    assert len(notes) == 1 and "tacrolimus stopped is not stopped (needs abruptly or tapered)" in notes[0]
+    assert not [i for i in run_page(pathway_page, **SEVERE_FLARE).info if i.value.startswith("No pathway applies")]
+
+
 def test_pitfalls_are_warnings_and_the_schedule_is_a_timeline():
     at = run_page(pathway_page, **SEVERE_FLARE)
     assert any("Delaying treatment in a lupus flare" in w.value for w in at.warning)
@@ -430,3 +437,8 @@ def test_the_console_says_an_unknown_function_once():
     message = at.error[0].value
     assert message.startswith("Unknown function: the function \\<http://example.org/f\\> is not supported here")
     assert "failed" not in message.lower()
+
+
+def test_the_patient_page_names_the_given_facts_no_pathway_asks_about():
+    at = run_page(pathway_page, **SEVERE_FLARE, meld="18")
+    assert any(c.value.startswith("Not used by the pathways that apply") and "MELD score" in c.value for c in at.caption)

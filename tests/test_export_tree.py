@@ -26,6 +26,7 @@ from graph.export.tree import (
     BRANCH_WIDTH,
     LABEL_WIDTH,
     STATEMENT_WIDTH,
+    UNDECIDED_NOTE,
     PatientPath,
     branch_lines,
     export_tree,
@@ -267,6 +268,36 @@ def test_highlight_marks_the_path_and_greys_the_rest(sample_kb):
     assert "penwidth=2.5" in path_line and 'color="#c0392b"' in path_line
     assert 'fontcolor="#9e9e9e"' in off_line
     assert "this patient's path" in text
+
+
+UNDECIDED_LUPUS = {"condition": "lupus_nephritis", "tacrolimus_stopped": "tapered", "flare": True,
+                   "severity": "mild", "adherence_concern": False}
+
+
+def test_a_branch_waiting_for_an_unknown_fact_is_drawn_undecided_not_ruled_out(kb):
+    # First-line response unknown: first line is an open question, not "not taken"; a tapered stop
+    # and no adherence concern do rule out the abrupt-stop and cyclophosphamide nodes.
+    path = patient_path(kb, UNDECIDED_LUPUS)
+    tree = library_trees(kb, pathway="lupus-tacrolimus-rebound", path=path)[0]
+    state = {n.iri.rsplit("/", 1)[-1]: n.state for n in tree.nodes}
+    assert state["first-line"] == state["first-line-nephritis"] == state["biologics"] == "undecided"
+    assert state["abrupt-stop"] == state["iv-cyclophosphamide"] == "off"
+    assert state["lupus-nephritis"] == "path"
+    branch = {b.iri.rsplit("/", 1)[-1]: b.state for b in tree.branches}
+    assert branch["to-first-line"] == "undecided" and branch["to-abrupt-stop"] == "not-taken"
+    assert ("undecided", UNDECIDED_NOTE) in tree.legend()
+    # What recommend asks is what the diagram leaves open.
+    asked = {q["key"] for q in kb.recommend(UNDECIDED_LUPUS).questions}
+    assert "first_line_response" in asked
+    text = to_dot([tree])
+    first = next(line for line in text.splitlines() if line.strip().startswith('"lupus_tacrolimus_rebound__first_line" ['))
+    abrupt = next(line for line in text.splitlines() if line.strip().startswith('"lupus_tacrolimus_rebound__abrupt_stop" ['))
+    assert "dashed" in first and "dashed" not in abrupt
+    assert "not decided yet" in text
+    flowchart = to_mermaid([tree])
+    assert check_flowchart(flowchart) == []
+    assert "n_lupus_tacrolimus_rebound__rebound_flare -.->" in flowchart
+    assert re.search(r"^  class .*n_lupus_tacrolimus_rebound__first_line[,\s].* undecided$", flowchart, re.MULTILINE)
 
 
 RECOMMEND_CASES = [

@@ -38,7 +38,7 @@ def item(result, guideline, line):
 
 def test_result_has_the_design_shape_plus_its_extensions(kb):
     data = kb.recommend({**LN_FLARE, "severity": "severe", "weight_kg": 70, "first_line_response": "not_started"}).to_dict()
-    assert set(data) == DESIGN_KEYS | {"schedule", "pathways", "incomplete"}
+    assert set(data) == DESIGN_KEYS | {"schedule", "pathways", "incomplete", "ruled_out", "unused"}
     json.dumps(data, allow_nan=False)  # plain JSON, no Decimal, no NaN
     for name in ("recommendations", "pitfalls", "monitoring", "assessments", "other"):
         for entry in data[name]:
@@ -139,6 +139,14 @@ def test_number_questions_carry_their_range_and_unit(kb):
     assert questions["years_on_treatment"]["unit"] == "a"
 
 
+def test_the_text_report_says_a_number_questions_unit_in_words(kb):
+    # The JSON keeps the UCUM code ("a", "mo"); the report a clinician reads says years and months.
+    text = kb.recommend({**AIH_FLARE, "first_line_response": "inadequate"}).to_text()
+    assert "(years_on_treatment: number from 0 to 80 years)" in text
+    assert "(months_normal_labs: number from 0 to 600 months)" in text
+    assert " 80 a)" not in text and " 600 mo)" not in text
+
+
 def test_weight_is_asked_last_when_a_per_kg_dose_needs_it(kb):
     result = kb.recommend({**AIH_FLARE, "tacrolimus_side_effects": "intolerable"})
     assert result.questions[-1]["key"] == "weight_kg"
@@ -190,6 +198,14 @@ def test_the_schedule_lists_checkpoints_of_the_patients_statements(kb):
     assert set(schedule[0]) >= {"from", "to", "unit", "what", "statement"}
 
 
+def test_the_text_schedule_says_a_recurring_checkpoint_recurs(kb):
+    # Line 16, "Monitor liver enzymes every 2 weeks initially": a check every 2 weeks, not once at week 2.
+    text = kb.recommend({**AIH_FLARE, "first_line_response": "not_started"}).to_text()
+    schedule = text.split("Schedule (from the restart of therapy)")[1].split("\n\n")[0]
+    assert "  every 2 wk: Monitor liver enzymes every 2 weeks initially" in schedule
+    assert "  2 wk: Measure disease-specific markers" in schedule  # line 22, "within 2 weeks": once
+
+
 def test_conflicts_touching_the_result_are_shown_and_others_not(kb):
     result = kb.recommend({**SLE_FLARE, "tacrolimus_side_effects": "tolerable"})
     (conflict,) = result.conflicts
@@ -220,9 +236,32 @@ def test_the_text_report_quotes_the_source_and_names_a_pitfalls_dose_as_the_one_
     assert "- \u201cStart high-dose prednisone at 60 mg daily as monotherapy" in text
     assert "\n          - Start high-dose" not in text
     # pitfall line 39: "Starting with insufficient corticosteroid doses (less than 30 mg daily) ..."
-    assert "dose it warns about: glucocorticoid < 30 mg/d (source: \u201cless than 30 mg daily\u201d)" in text
+    assert "dose in this pitfall: glucocorticoid < 30 mg/d (source: \u201cless than 30 mg daily\u201d)" in text
     assert "    dose: glucocorticoid" not in text
     assert "dose: prednisone 60 mg/d (source: \u201cprednisone at 60 mg daily\u201d)" in text
+
+
+def test_the_text_report_prints_the_patients_dose_the_json_gives(kb):
+    # 65.5 kg: prednisone 0.5-1 mg/kg/day (line 19) is 32.75-65.5 mg/d, hydroxychloroquine 5 mg/kg
+    # (line 42) 327.5 mg/d; the report once printed 32.8 and 328.
+    facts = {**SLE_FLARE, "weight_kg": 65.5, "first_line_response": "not_started", "on_hydroxychloroquine": False}
+    result = kb.recommend(facts)
+    mine = {(i["line"], d["drug"]): d["for_patient"] for i in result.items() for d in i["doses"] if d["for_patient"]}
+    assert mine[(19, "prednisone")] == {"low": 32.75, "high": 65.5, "unit": "mg/d"}
+    assert mine[(42, "hydroxychloroquine")] == {"low": 327.5, "high": 327.5, "unit": "mg/d"}
+    text = result.to_text()
+    assert "for this patient: 32.75-65.5 mg/d" in text and "for this patient: 327.5 mg/d" in text
+    assert "32.8" not in text and "328" not in text
+
+
+def test_a_pitfall_that_gives_the_dose_to_use_is_not_said_to_warn_about_it(kb):
+    # Lupus line 52, a pitfall: "If restarting tacrolimus, use lower doses (2-3 mg/day) ...". The
+    # report once labelled 2-3 mg/d "dose it warns about", the opposite of what the source says.
+    facts = {**SLE_FLARE, "tacrolimus_side_effects": "tolerable"}
+    text = kb.recommend(facts).to_text()
+    assert "use lower doses (2-3 mg/day)" in text
+    assert "dose in this pitfall: tacrolimus 2-3 mg/d (source: \u201c2-3 mg/day\u201d)" in text
+    assert "warns about" not in text
 
 
 def test_the_rdflib_store_gives_the_same_result(kb):
@@ -369,3 +408,71 @@ def test_cli_invalid_input_exits_2_with_one_line(capsys, monkeypatch, text, name
 def test_cli_missing_patient_file_exits_2(capsys, tmp_path):
     code, out, err = run(capsys, "recommend", str(tmp_path / "nope.json"))
     assert code == 2 and "no such file" in err and out == ""
+
+
+def test_cli_reads_a_patient_file_saved_with_a_byte_order_mark(capsys, tmp_path):
+    # Windows Notepad saves UTF-8 with a byte order mark; the file was refused as "not JSON".
+    plain, marked = tmp_path / "plain.json", tmp_path / "marked.json"
+    facts = json.dumps({**LN_FLARE, "weight_kg": 70})
+    plain.write_text(facts, encoding="utf-8")
+    marked.write_bytes(b"\xef\xbb\xbf" + facts.encode("utf-8"))
+    code, expected, _ = run(capsys, "recommend", str(plain), "--format", "json")
+    assert code == 0
+    code, out, err = run(capsys, "recommend", str(marked), "--format", "json")
+    assert code == 0 and err == "" and out == expected
+
+
+def test_an_empty_report_says_which_facts_ruled_the_pathways_out(kb):
+    # Tacrolimus not stopped: neither rebound pathway applies; the report once said only "no pathway
+    # applies to these facts", leaving the clinician to guess which fact did it.
+    result = kb.recommend({"condition": "lupus_nephritis", "tacrolimus_stopped": "not_stopped", "flare": True})
+    assert result.path == [] and result.items() == []
+    gone = {r["pathway"]: r["reasons"] for r in result.to_dict()["ruled_out"]}
+    assert gone == {LUPUS: ["tacrolimus stopped is not stopped (needs abruptly or tapered)"],
+                    AUTOIMMUNE: ["tacrolimus stopped is not stopped (needs abruptly or tapered)"]}
+    text = result.to_text()
+    assert "  - lupus-tacrolimus-rebound: tacrolimus stopped is not stopped (needs abruptly or tapered)" in text
+    # A patient a pathway applies to: the report stays as it was; the JSON still names the others.
+    applies = kb.recommend({**AIH_FLARE, "flare": False})
+    assert "  - autoimmune-tacrolimus-rebound: flare since tacrolimus was stopped: no" in applies.to_text()
+    assert kb.recommend(LN_FLARE).to_dict()["ruled_out"] == []
+
+
+def test_the_text_report_flags_a_disagreement_beside_the_statement_it_touches(kb):
+    # Lupus line 33's trough (4-6 ng/ml) disagrees with line 52's (3-6) and the other guideline's;
+    # the report listed that only at its end, far below the target a clinician reads.
+    facts = {**SLE_FLARE, "tacrolimus_side_effects": "tolerable"}
+    result = kb.recommend(facts)
+    text = result.to_text()
+    reason = result.conflicts[0]["reason"]
+    item = text.split("\u201cTarget trough levels of 4-6 ng/ml")[1].split("\n    - ")[0]
+    assert f"\u26a0 sources disagree (not resolved by this tool): {reason}" in item
+    statements = set(result.conflicts[0]["statements"])
+    flagged = text.count("\u26a0 sources disagree")
+    assert flagged == len(statements & result.statement_ids())
+
+
+def test_a_dose_frequency_reads_as_words_and_stays_beside_the_patients_dose(kb):
+    # Autoimmune line 6, "reduce prednisone by 10 mg ... monthly": the report printed "× 1/mo".
+    text = kb.recommend({**AIH_FLARE, "first_line_response": "not_started"}).to_text()
+    assert "dose: prednisone reduce by 10 mg monthly (source:" in text
+    assert "1/mo" not in text
+    # A per-kg dose given per administration: the patient's amount keeps its frequency, so
+    # "10 mg/kg twice daily" at 70 kg is 700 mg two times a day, never read as 700 mg a day.
+    from graph.recommend import _dose_text
+
+    dose = {"drug": "x", "low": 10, "high": 10, "unit": "mg/kg", "frequency": "2/d",
+            "for_patient": {"low": 700, "high": 700, "unit": "mg", "frequency": "2/d"}}
+    assert _dose_text(dose).endswith("for this patient: 700 mg twice daily")
+
+
+def test_given_facts_no_applicable_pathway_asks_about_are_named(kb):
+    # A MELD score and a CYP3A inhibitor given for lupus nephritis shape nothing (only the
+    # autoimmune hepatitis branches read them); the report showed them with the facts it used.
+    result = kb.recommend({**LN_FLARE, "weight_kg": 70, "meld": 18, "cyp3a_inhibitor": True, "fatigue": True})
+    assert result.to_dict()["unused"] == ["meld", "cyp3a_inhibitor"]
+    assert "Not used by the pathways that apply (they do not ask about it): meld, cyp3a_inhibitor" in result.to_text()
+    # Facts the pathways read, decided or still open below an open question, are used.
+    aih = kb.recommend({**AIH_FLARE, "meld": 18, "cyp3a_inhibitor": True, "fatigue": True})
+    assert aih.unused == ["fatigue"]
+    assert kb.recommend({**LN_FLARE, "tacrolimus_stopped": "not_stopped", "meld": 18}).unused == []

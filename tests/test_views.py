@@ -170,3 +170,13 @@ def test_the_graphs_guidelines_are_the_parsed_documents(kb, many_pathways):
         parsed = [{"id": d.id, "title": d.title, "statements": len(d.statements), "complete": d.complete,
                    "incomplete_reason": d.incomplete_reason} for d in base.documents.values()]
         assert guideline_rows(base.graph) == sorted(parsed, key=lambda row: row["id"])
+
+
+def test_a_dose_frequency_is_shown_in_words_not_as_a_ucum_rate():
+    from graph.views import dose_text
+
+    taper = {"drug": "prednisone", "low": 10, "high": 10, "unit": "mg", "taper_step": True, "frequency": "1/mo"}
+    assert dose_text(taper) == "prednisone: source taper step 10 mg monthly"
+    twice = {"drug": "x", "low": 10, "high": 10, "unit": "mg/kg", "frequency": "2/d",
+             "for_patient": {"low": 700, "high": 700, "unit": "mg", "frequency": "2/d"}}
+    assert dose_text(twice, weight_kg=70) == "x: source 10 mg/kg twice daily → **700 mg twice daily for this patient** (70 kg)"

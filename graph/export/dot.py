@@ -50,7 +50,15 @@ def _edge_label(lines: list[str]) -> str:
 
 
 def _colours(style: str | None, default: str) -> dict:
-    return COLOURS[style] if style in ("path", "off") else COLOURS[default]
+    return COLOURS[style] if style in ("path", "off", "undecided") else COLOURS[default]
+
+
+_NOTE_DASHED = ', style="filled,dashed"'
+
+
+def _dashed(state: str | None) -> str:
+    """Extra attributes of what is not decided yet: a dashed outline or line."""
+    return ', style="rounded,filled,dashed"' if state == "undecided" else ""
 
 
 def _node_label(node: TreeNode) -> str:
@@ -80,13 +88,14 @@ def _node(node: TreeNode, indent: str) -> list[str]:
     tooltip = node.label + (f": {node.question}" if node.question else "")
     lines = [
         f"{indent}{_quoted(node.key)} [label={_node_label(node)}, tooltip={_quoted(tooltip)}, "
-        f'fillcolor="{c["fill"]}", color="{c["stroke"]}", fontcolor="{c["font"]}", penwidth={width}];'
+        f'fillcolor="{c["fill"]}", color="{c["stroke"]}", fontcolor="{c["font"]}", penwidth={width}{_dashed(node.state)}];'
     ]
     if node.statements:
         s = _colours(node.state, "statements")
         lines.append(
             f"{indent}{_quoted(node.statements_key)} [shape=note, label={_statements_label(node)}, "
-            f'tooltip="statements", fillcolor="{s["fill"]}", color="{s["stroke"]}", fontcolor="{s["font"]}"];'
+            f'tooltip="statements", fillcolor="{s["fill"]}", color="{s["stroke"]}", fontcolor="{s["font"]}"'
+            f"{_NOTE_DASHED if node.state == 'undecided' else ''}];"
         )
         lines.append(
             f'{indent}{_quoted(node.key)} -> {_quoted(node.statements_key)} [style=dashed, arrowhead=none, '
@@ -97,13 +106,14 @@ def _node(node: TreeNode, indent: str) -> list[str]:
 
 
 def _branch(branch: TreeBranch, indent: str) -> str:
-    style = {"taken": "taken", "not-taken": "not-taken"}.get(branch.state or "", "branch")
+    style = {"taken": "taken", "not-taken": "not-taken", "undecided": "undecided"}.get(branch.state or "", "branch")
     c = COLOURS[style]
     width = 2.5 if branch.state == "taken" else 1.2
     tooltip = branch.label or branch.criterion
+    dashed = ", style=dashed" if branch.state == "undecided" else ""
     return (
         f"{indent}{_quoted(branch.source)} -> {_quoted(branch.target)} [label={_edge_label(branch_lines(branch))}, "
-        f'tooltip={_quoted(tooltip)}, color="{c["stroke"]}", fontcolor="{c["font"]}", penwidth={width}];'
+        f'tooltip={_quoted(tooltip)}, color="{c["stroke"]}", fontcolor="{c["font"]}", penwidth={width}{dashed}];'
     )
 
 
@@ -129,7 +139,8 @@ def _legend(trees: list[Tree]) -> list[str]:
             swatch = '<TD BORDER="0">→</TD>'
         else:
             c = COLOURS[style]
-            swatch = f'<TD BGCOLOR="{c["fill"]}" COLOR="{c["stroke"]}" WIDTH="28"> </TD>'
+            dashed = ' STYLE="dashed"' if style == "undecided" else ""
+            swatch = f'<TD BGCOLOR="{c["fill"]}" COLOR="{c["stroke"]}" WIDTH="28"{dashed}> </TD>'
         rows.append(f'<TR>{swatch}<TD BORDER="0" ALIGN="LEFT">{_html(words)}</TD></TR>')
     rows.append(f'<TR><TD COLSPAN="2" BORDER="0" ALIGN="LEFT">{_html(SAFETY_NOTE)}</TD></TR>')
     rows.append(f'<TR><TD COLSPAN="2" BORDER="0" ALIGN="LEFT">{_html(SOURCE_NOTE)}</TD></TR>')

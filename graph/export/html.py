@@ -67,7 +67,7 @@ def network(trees: list[Tree]) -> Network:
     net = Network(directed=True, height="100%", width="100%", cdn_resources="in_line")
     for tree in trees:
         for node in tree.nodes:
-            style = node.state if node.state in ("path", "off") else "decision"
+            style = node.state if node.state in ("path", "off", "undecided") else "decision"
             net.add_node(
                 node.key,
                 label=_node_label(node),
@@ -77,9 +77,10 @@ def network(trees: list[Tree]) -> Network:
                 color=_colour(style),
                 font={"color": COLOURS[style]["font"]},
                 borderWidth=3 if node.state == "path" else 1,
+                shapeProperties={"borderDashes": [5, 4] if node.state == "undecided" else False},
             )
         for branch in tree.branches:
-            style = {"taken": "taken", "not-taken": "not-taken"}.get(branch.state or "", "branch")
+            style = {"taken": "taken", "not-taken": "not-taken", "undecided": "undecided"}.get(branch.state or "", "branch")
             net.add_edge(
                 branch.source,
                 branch.target,
@@ -88,6 +89,7 @@ def network(trees: list[Tree]) -> Network:
                 color={"color": COLOURS[style]["stroke"]},
                 font={"color": COLOURS[style]["font"]},
                 width=3 if branch.state == "taken" else 1,
+                dashes=branch.state == "undecided",
             )
     net.set_options(json.dumps(_OPTIONS))
     return net
@@ -122,7 +124,8 @@ def _legend_html(trees: list[Tree]) -> str:
             words = "statements: click a node to list them with kind, source line, [references], drug and dose"
         else:
             c = COLOURS[style]
-            swatch = f'<span class="swatch" style="background:{c["fill"]};border-color:{c["stroke"]}"></span>'
+            border = "dashed" if style == "undecided" else "solid"
+            swatch = f'<span class="swatch" style="background:{c["fill"]};border-color:{c["stroke"]};border-style:{border}"></span>'
         items.append(f"<li>{swatch}{html.escape(words)}</li>")
     return "<ul>" + "".join(items) + "</ul>"
 

@@ -74,6 +74,7 @@ def _class_lines() -> list[str]:
         f"  classDef statements {style('statements')},text-align:left",
         f"  classDef path {style('path')},stroke-width:3px",
         f"  classDef off {style('off')}",
+        f"  classDef undecided {style('undecided')},stroke-dasharray:5",
     ]
 
 
@@ -107,10 +108,11 @@ def to_mermaid(trees: list[Tree]) -> str:
                 sid = _node_id(node.statements_key)
                 lines.append(f"    {sid}[{_statements_label(node)}]")
                 lines.append(f"    {nid} -.- {sid}")
-                links.append("off" if node.state == "off" else None)
-                classes.setdefault("off" if node.state == "off" else "statements", []).append(sid)
+                muted = node.state if node.state in ("off", "undecided") else None
+                links.append(muted)
+                classes.setdefault(muted or "statements", []).append(sid)
         for branch in tree.branches:
-            arrow = "==>" if branch.state == "taken" else "-->"
+            arrow = {"taken": "==>", "undecided": "-.->"}.get(branch.state or "", "-->")
             lines.append(f"    {_node_id(branch.source)} {arrow}|{_label(branch_lines(branch))}| {_node_id(branch.target)}")
             links.append(branch.state)
         lines.append("  end")
@@ -133,10 +135,10 @@ def to_mermaid(trees: list[Tree]) -> str:
         links.append(None)
     lines.append("  end")
     lines += _class_lines()
-    for name in ("decision", "statements", "path", "off"):
+    for name in ("decision", "statements", "path", "off", "undecided"):
         if classes.get(name):
             lines.append(f"  class {','.join(classes[name])} {name}")
-    for state in ("taken", "not-taken", "off"):
+    for state in ("taken", "not-taken", "off", "undecided"):
         indexes = [str(i) for i, s in enumerate(links) if s == state]
         if indexes:
             c = COLOURS["off" if state == "off" else state]

@@ -45,10 +45,14 @@ COLOURS = {
     "statements": {"fill": "#fff8e1", "stroke": "#a8892c", "font": "#2b2410"},
     "path": {"fill": "#fde7e4", "stroke": "#c0392b", "font": "#1b1b1b"},
     "off": {"fill": "#f3f3f3", "stroke": "#bdbdbd", "font": "#9e9e9e"},
+    # Not decided yet: a fact it needs is unknown. Drawn dashed, never as "not taken".
+    "undecided": {"fill": "#ffffff", "stroke": "#6b6b6b", "font": "#3a3a3a"},
     "branch": {"stroke": "#4a4a4a", "font": "#303030"},
     "taken": {"stroke": "#c0392b", "font": "#c0392b"},
     "not-taken": {"stroke": "#cfcfcf", "font": "#b0b0b0"},
 }
+#: The legend's words for the undecided style (every writer draws it dashed).
+UNDECIDED_NOTE = "not decided yet: a fact it needs is not known (see the open questions)"
 
 _ORDER_CODES = {"lessThan": "<", "lessOrEqual": "<=", "greaterThan": ">", "greaterOrEqual": ">="}
 
@@ -128,7 +132,8 @@ class StatementLine:
 
 @dataclass(frozen=True)
 class TreeNode:
-    """A decision node. ``state`` is None without a patient, else "path" or "off"."""
+    """A decision node. ``state`` is None without a patient, else "path", "undecided" (a fact
+    that decides whether the patient gets there is unknown) or "off" (not reached)."""
 
     key: str
     iri: str
@@ -149,7 +154,8 @@ class TreeBranch:
     """A branch: from ``source`` to ``target`` (node keys) when ``criterion`` (in words) holds.
 
     ``expression`` is the criterion over fact keys (see :func:`criterion_expression`);
-    ``state`` is None without a patient, else "taken" or "not-taken".
+    ``state`` is None without a patient, else "taken", "undecided" (its criterion, or one above it,
+    waits for an unknown fact) or "not-taken".
     """
 
     iri: str
@@ -190,17 +196,22 @@ class Tree:
             ("branch", "branch: followed when its criteria hold"),
         ]
         if self.patient:
-            entries += [("path", "this patient's path"), ("off", "not reached or not taken for this patient")]
+            entries += [("path", "this patient's path"), ("undecided", UNDECIDED_NOTE),
+                        ("off", "not reached or not taken for this patient")]
         return entries
 
 
 @dataclass(frozen=True)
 class PatientPath:
     """Where one patient's traversal went: the nodes reached (IRIs, in order) and the branches
-    taken (IRIs). Without ``branches``, a branch counts as taken when both its ends were reached."""
+    taken (IRIs). Without ``branches``, a branch counts as taken when both its ends were reached.
+    ``undecided_branches`` and ``undecided_nodes``: what waits for an unknown fact
+    (:func:`graph.pathway.undecided`), drawn apart from what the facts rule out."""
 
     nodes: tuple[str, ...]
     branches: frozenset[str] | None = None
+    undecided_branches: frozenset[str] = frozenset()
+    undecided_nodes: frozenset[str] = frozenset()
 
     @classmethod
     def from_result(cls, result, branches: frozenset[str] | None = None) -> "PatientPath":
@@ -559,13 +570,22 @@ def tree_of(pathway: Pathway, statements: dict[str, dict], form: PatientForm, te
 
 
 def highlight(tree: Tree, path: PatientPath) -> Tree:
-    """The tree with one patient's path marked and everything else greyed."""
+    """The tree with one patient's path marked, what waits for an unknown fact marked undecided,
+    and everything else greyed."""
     iri_of = {node.key: node.iri for node in tree.nodes}
-    nodes = tuple(replace(n, state="path" if n.iri in path.nodes else "off") for n in tree.nodes)
-    branches = tuple(
-        replace(b, state="taken" if path.took(b.iri, iri_of[b.source], iri_of[b.target]) else "not-taken")
-        for b in tree.branches
-    )
+
+    def node_state(iri: str) -> str:
+        if iri in path.nodes:
+            return "path"
+        return "undecided" if iri in path.undecided_nodes else "off"
+
+    def branch_state(branch: TreeBranch) -> str:
+        if path.took(branch.iri, iri_of[branch.source], iri_of[branch.target]):
+            return "taken"
+        return "undecided" if branch.iri in path.undecided_branches else "not-taken"
+
+    nodes = tuple(replace(n, state=node_state(n.iri)) for n in tree.nodes)
+    branches = tuple(replace(b, state=branch_state(b)) for b in tree.branches)
     return replace(tree, nodes=nodes, branches=branches, patient=True)
 
 
@@ -634,15 +654,25 @@ def patient_path(kb, facts: dict) -> PatientPath:
     """The path ``kb.recommend`` takes for these facts: its nodes, and the branches the engine's
     traversal followed to reach them."""
     from ..patient import check_facts
-    from ..pathway import traverse
+    from ..pathway import traverse, undecided
     from ..recommend import patient_form_of
 
     result = kb.recommend(facts)
     form = patient_form_of(kb)
     patient = check_facts(facts, form)
     # Only the pathways whose entry can hold take a branch: the others are not walked, as in recommend.
-    taken = frozenset(b.iri for p in catalogue_of(kb).candidates(patient) for b in traverse(p, patient, form).taken)
-    return PatientPath.from_result(result, taken)
+    traversals = [traverse(p, patient, form) for p in catalogue_of(kb).candidates(patient)]
+    taken = frozenset(b.iri for t in traversals for b in t.taken)
+    open_branches: set[str] = set()
+    open_nodes: set[str] = set()
+    for traversal in traversals:
+        if traversal.entry_value is False:
+            continue
+        branches, nodes = undecided(traversal, patient, form)
+        open_branches |= branches
+        open_nodes |= nodes
+    base = PatientPath.from_result(result, taken)
+    return replace(base, undecided_branches=frozenset(open_branches), undecided_nodes=frozenset(open_nodes))
 
 
 #: Diagram formats: what ``export_tree`` returns for each (text or bytes) and whether it needs Graphviz.

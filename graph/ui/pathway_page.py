@@ -26,6 +26,8 @@ from ..views import (
     option_groups,
     path_steps,
     question_text,
+    ruled_out_text,
+    unused_text,
     shown_pathways,
 )
 from .common import PATIENT_FACTS, current_kb, header, titles
@@ -148,6 +150,9 @@ def _results(kb, result: dict, facts: dict, names: dict) -> None:
     disputes = conflicts_by_statement(result["conflicts"])
     context = {"names": names, "disputes": disputes, "weight": weight}
     st.markdown(f"**Patient:** {md_escape(facts_text(facts, patient_form_of(kb)))}")
+    unused = unused_text(result, patient_form_of(kb))
+    if unused:
+        st.caption(unused)
     if result["questions"]:
         with st.container(border=True):
             st.markdown("**Open questions, most decisive first** (answer them on the left)")
@@ -159,6 +164,9 @@ def _results(kb, result: dict, facts: dict, names: dict) -> None:
     for conflict in result["conflicts"]:
         st.error(f"**Sources disagree:** {md_escape(conflict['reason'])}. guidegraph does not pick one; check each source line.",
                  icon=":material/compare_arrows:")
+    nothing = ruled_out_text(result)
+    if nothing:
+        st.info(nothing, icon=":material/block:")
     steps, left_out = shown_pathways(path_steps(result["path"]))
     if steps:
         ids = pathway_ids(kb.graph, [step["pathway"] for step in steps])
@@ -202,7 +210,8 @@ def _results(kb, result: dict, facts: dict, names: dict) -> None:
         _items(result["other"], **context)
     with tabs[5]:
         st.caption("Decision nodes only (the Options tab lists what each makes applicable). Bold red: this "
-                   "patient's path; grey: not reached or not taken. Export draws the full trees with their statements.")
+                   "patient's path; dashed: not decided yet, a fact it needs is not known (the open questions); grey: "
+                   "not reached or not taken. Export draws the full trees with their statements.")
         path = patient_path(kb, facts)
         drawn, left_out = shown_pathways(result["pathways"])
         if left_out:
