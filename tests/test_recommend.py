@@ -455,7 +455,7 @@ def test_the_text_report_flags_a_disagreement_beside_the_statement_it_touches(kb
 def test_a_dose_frequency_reads_as_words_and_stays_beside_the_patients_dose(kb):
     # Autoimmune line 6, "reduce prednisone by 10 mg ... monthly": the report printed "× 1/mo".
     text = kb.recommend({**AIH_FLARE, "first_line_response": "not_started"}).to_text()
-    assert "dose: prednisone reduce by 10 mg monthly (source:" in text
+    assert "dose: prednisone reduce by 10 mg once monthly (source:" in text
     assert "1/mo" not in text
     # A per-kg dose given per administration: the patient's amount keeps its frequency, so
     # "10 mg/kg twice daily" at 70 kg is 700 mg two times a day, never read as 700 mg a day.

@@ -176,7 +176,7 @@ def test_a_dose_frequency_is_shown_in_words_not_as_a_ucum_rate():
     from graph.views import dose_text
 
     taper = {"drug": "prednisone", "low": 10, "high": 10, "unit": "mg", "taper_step": True, "frequency": "1/mo"}
-    assert dose_text(taper) == "prednisone: source taper step 10 mg monthly"
+    assert dose_text(taper) == "prednisone: source taper step 10 mg once monthly"
     twice = {"drug": "x", "low": 10, "high": 10, "unit": "mg/kg", "frequency": "2/d",
              "for_patient": {"low": 700, "high": 700, "unit": "mg", "frequency": "2/d"}}
     assert dose_text(twice, weight_kg=70) == "x: source 10 mg/kg twice daily → **700 mg twice daily for this patient** (70 kg)"
