@@ -505,6 +505,25 @@ def ruled_out_text(result: Mapping, *, shown: int = 5) -> str | None:
     return md_escape("No pathway applies to these facts. " + ". ".join(parts) + "." + more)
 
 
+def no_options_text(result: Mapping) -> str:
+    """What the Options tab says when it lists nothing: answer the questions when some are open;
+    otherwise there is nothing to answer, and saying "answer the open questions" would send the
+    user looking for questions that are not there.
+
+    >>> no_options_text({"questions": [{"fact": "severity"}], "path": [{}], "ruled_out": []})
+    'No options yet: answer the open questions.'
+    >>> no_options_text({"questions": [], "path": [], "ruled_out": [{"label": "X"}]})
+    'No options: no pathway applies to these facts (see above).'
+    >>> no_options_text({"questions": [], "path": [{}], "ruled_out": []})
+    'No options: the pathways these facts lead through recommend nothing here.'
+    """
+    if result.get("questions"):
+        return "No options yet: answer the open questions."
+    if not result.get("path"):
+        return "No options: no pathway applies to these facts (see above)."
+    return "No options: the pathways these facts lead through recommend nothing here."
+
+
 def unused_text(result: Mapping, form: PatientForm) -> str | None:
     """The given facts no applicable pathway asks about, by their labels (Markdown-safe), or None.
 
@@ -725,5 +744,5 @@ __all__ = [
     "form_layout", "fact_question", "fact_choice_text", "form_value", "facts_text", "option_groups", "dose_text",
     "target_text", "source_text", "quoted_line", "item_markdown", "item_caption", "decided_why_not",
     "conflicts_by_statement", "value_summary", "side_rows", "CARDS_AT_MOST", "path_steps", "shown_pathways", "PATHWAYS_SHOWN", "question_text", "ruled_out_text", "unused_text", "conflict_sides", "unit_finding_rows", "finding_rows",
-    "node_choice", "node_choice_text", "decision_tree_dot", "KIND_COLOURS", "LINE_OF_THERAPY_TITLES", "UNIT_WORDS",
+    "no_options_text", "node_choice", "node_choice_text", "decision_tree_dot", "KIND_COLOURS", "LINE_OF_THERAPY_TITLES", "UNIT_WORDS",
 ]

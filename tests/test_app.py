@@ -157,6 +157,12 @@ def test_a_patient_no_pathway_applies_to_is_told_which_fact_ruled_them_out():
     notes = [i.value for i in at.info if i.value.startswith("No pathway applies")]
     assert len(notes) == 1 and "tacrolimus stopped is not stopped (needs abruptly or tapered)" in notes[0]
     assert not [i for i in run_page(pathway_page, **SEVERE_FLARE).info if i.value.startswith("No pathway applies")]
+    # With no question open, the empty Options tab does not send the user to answer questions.
+    infos = [i.value for i in at.info]
+    assert "No options: no pathway applies to these facts (see above)." in infos
+    assert not any("answer the open questions" in i for i in infos)
+    asking = run_page(pathway_page, condition="lupus_nephritis", flare="true")
+    assert "No options yet: answer the open questions." in [i.value for i in asking.info]
 
 
 def test_pitfalls_are_warnings_and_the_schedule_is_a_timeline():

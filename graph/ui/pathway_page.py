@@ -26,6 +26,7 @@ from ..views import (
     option_groups,
     path_steps,
     question_text,
+    no_options_text,
     ruled_out_text,
     unused_text,
     shown_pathways,
@@ -185,7 +186,7 @@ def _results(kb, result: dict, facts: dict, names: dict) -> None:
     ])
     with tabs[0]:
         if not result["recommendations"]:
-            st.info("No options yet: answer the open questions.")
+            st.info(no_options_text(result))
         for group in option_groups(result["recommendations"], names):
             st.subheader(group["title"])
             for source in group["sources"]:
